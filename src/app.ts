@@ -1,0 +1,54 @@
+import { createRequire } from 'node:module';
+import type { Config } from './config.js';
+import { accountsRoutes, accountsService, type AccountsService } from './modules/accounts/index.js';
+import { systemClock, type Clock } from './platform/clock.js';
+import { createGuards } from './platform/http/auth.js';
+import { createMetrics } from './platform/http/metrics.js';
+import { operationsRoutes } from './platform/http/operations.js';
+import { RateLimiter } from './platform/http/rate-limit.js';
+import { createHttpServer, type HttpServer } from './platform/http/server.js';
+import { timeOrderedIds } from './platform/ids.js';
+import { migrateToLatest, openStorage, type Storage } from './platform/storage/database.js';
+
+export const version: string = (createRequire(import.meta.url)('../package.json') as { version: string }).version;
+
+export interface AppOptions {
+  /** Tests pass a ManualClock; everything time-dependent reads this one. */
+  clock?: Clock;
+}
+
+export interface Riff {
+  http: HttpServer;
+  storage: Storage;
+  /** The module services, for the CLI (seed-demo, admin grant). */
+  accounts: AccountsService;
+}
+
+/**
+ * Builds a ready Riff node from config, without listening: the composition root, and the
+ * only place that picks adapters (SQLite or PostgreSQL) and wires modules together.
+ */
+export async function buildApp(config: Config, options: AppOptions = {}): Promise<Riff> {
+  const clock = options.clock ?? systemClock;
+  const storage = openStorage(config);
+  try {
+    await migrateToLatest(storage.db);
+  } catch (error) {
+    await storage.close();
+    throw error;
+  }
+  const metrics = createMetrics();
+  const http = await createHttpServer({ logLevel: config.logLevel, metrics, version });
+  http.addHook('onClose', () => storage.close());
+
+  const ids = timeOrderedIds(clock);
+  const limiter = new RateLimiter(clock, config.rateLimits.enabled);
+  const accounts = accountsService({ clock, ids, passwordCost: config.passwordCost, limiter, failedLogins: config.rateLimits.failedLoginsPerAccount });
+  const guards = createGuards((token) => accounts.verify(storage.db, token));
+
+  operationsRoutes(http, { storage, metrics });
+  accountsRoutes(http, { db: storage.db, accounts, guards, limiter, limits: config.rateLimits });
+
+  await http.ready();
+  return { http, storage, accounts };
+}

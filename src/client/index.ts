@@ -1,0 +1,123 @@
+/**
+ * The typed Riff client: one method per route, used by the tests, the CLI, benchmarks
+ * and the web app. It holds the session token it was given or that logging in returned.
+ */
+import type {
+  DirectoryFilter,
+  GuestView,
+  LogInInput,
+  ProfilePatchInput,
+  SignedInView,
+  SignUpInput,
+  UserView,
+} from '../modules/accounts/schema.js';
+
+export type { DirectoryFilter, GuestView, LogInInput, ProfilePatchInput, SignedInView, SignUpInput, UserView };
+
+export interface ErrorBody {
+  code: string;
+  message: string;
+  details: Record<string, unknown>[];
+}
+
+/** A non-2xx answer, with the envelope's code, message and details. */
+export class RiffApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly body: ErrorBody,
+    readonly headers: Headers,
+  ) {
+    super(`${status} ${body.code}: ${body.message}`);
+  }
+  get code(): string {
+    return this.body.code;
+  }
+}
+
+export interface Page<T> {
+  items: T[];
+  /** The path of the next page (from the `Link` header), if there is one. */
+  next: string | undefined;
+}
+
+type Query = Record<string, string | number | undefined>;
+
+export class RiffClient {
+  constructor(
+    readonly baseUrl: string,
+    public token?: string,
+  ) {}
+
+  /** Another client on the same server, with another identity. */
+  as(token: string | undefined): RiffClient {
+    return new RiffClient(this.baseUrl, token);
+  }
+
+  async request<T>(method: string, path: string, body?: unknown, query?: Query): Promise<{ data: T; headers: Headers; status: number }> {
+    const url = new URL(path, this.baseUrl);
+    for (const [name, value] of Object.entries(query ?? {})) if (value !== undefined) url.searchParams.set(name, String(value));
+    const headers: Record<string, string> = {};
+    if (this.token) headers.authorization = `Bearer ${this.token}`;
+    if (body !== undefined) headers['content-type'] = 'application/json';
+    const response = await fetch(url, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+    const text = await response.text();
+    const parsed: unknown = text ? JSON.parse(text) : undefined;
+    if (!response.ok) {
+      const error = (parsed as { error?: ErrorBody } | undefined)?.error ?? { code: 'http_error', message: text, details: [] };
+      throw new RiffApiError(response.status, error, response.headers);
+    }
+    return { data: parsed as T, headers: response.headers, status: response.status };
+  }
+
+  /** One page of a list; pass a page's `next` to get the one after it. */
+  async page<T>(path: string, query?: Query): Promise<Page<T>> {
+    const { data, headers } = await this.request<T[]>('GET', path, undefined, query);
+    const next = headers.get('link')?.match(/<([^>]+)>;\s*rel="next"/)?.[1];
+    return { items: data, next };
+  }
+
+  // Accounts
+
+  async signUp(input: SignUpInput): Promise<SignedInView> {
+    const { data } = await this.request<SignedInView>('POST', '/v1/users', input);
+    this.token = data.token;
+    return data;
+  }
+
+  async logIn(input: LogInInput): Promise<SignedInView> {
+    const { data } = await this.request<SignedInView>('POST', '/v1/sessions', input);
+    this.token = data.token;
+    return data;
+  }
+
+  async logOut(): Promise<void> {
+    await this.request('DELETE', '/v1/sessions/mine');
+  }
+
+  async logOutEverywhere(): Promise<number> {
+    const { data } = await this.request<{ sessions_ended: number }>('DELETE', '/v1/sessions');
+    return data.sessions_ended;
+  }
+
+  async guest(): Promise<GuestView> {
+    const { data } = await this.request<GuestView>('POST', '/v1/auth/anonymous', {});
+    this.token = data.token;
+    return data;
+  }
+
+  async me(): Promise<UserView> {
+    return (await this.request<UserView>('GET', '/v1/users/me')).data;
+  }
+
+  async user(id: string): Promise<UserView> {
+    return (await this.request<UserView>('GET', `/v1/users/${encodeURIComponent(id)}`)).data;
+  }
+
+  async updateProfile(patch: ProfilePatchInput): Promise<UserView> {
+    return (await this.request<UserView>('PATCH', '/v1/users/me', patch)).data;
+  }
+
+  musicians(filter: DirectoryFilter = {}): Promise<Page<UserView>> {
+    return this.page<UserView>('/v1/users', filter);
+  }
+}

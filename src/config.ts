@@ -1,0 +1,131 @@
+import path from 'node:path';
+
+export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+
+/** At most `max` hits per `windowMs`. */
+export interface RateRule {
+  max: number;
+  windowMs: number;
+}
+
+export interface RateLimits {
+  enabled: boolean;
+  signUpsPerIp: RateRule;
+  guestsPerIp: RateRule;
+  loginsPerIp: RateRule;
+  /** Failed logins against one account before it is locked for the rest of the window. */
+  failedLoginsPerAccount: RateRule;
+}
+
+export interface Config {
+  port: number;
+  host: string;
+  dataDir: string;
+  /** `postgres://…` switches storage to PostgreSQL; otherwise SQLite in `dataDir`. */
+  databaseUrl: string | undefined;
+  /** `redis://…` carries events between nodes; otherwise the bus is in-process. */
+  busUrl: string | undefined;
+  logLevel: LogLevel;
+  rateLimits: RateLimits;
+  /** scrypt cost (N); lowered only by tests that sign up many users. */
+  passwordCost: number;
+}
+
+const HOUR = 3_600_000;
+const MINUTE = 60_000;
+
+export const defaultConfig: Config = {
+  port: 8080,
+  host: '127.0.0.1',
+  dataDir: './data',
+  databaseUrl: undefined,
+  busUrl: undefined,
+  logLevel: 'info',
+  rateLimits: {
+    enabled: true,
+    signUpsPerIp: { max: 1000, windowMs: HOUR },
+    guestsPerIp: { max: 1000, windowMs: HOUR },
+    loginsPerIp: { max: 1000, windowMs: 10 * MINUTE },
+    failedLoginsPerAccount: { max: 10, windowMs: 15 * MINUTE },
+  },
+  passwordCost: 16384,
+};
+
+export class ConfigError extends Error {}
+
+const LOG_LEVELS: LogLevel[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+
+/** The environment variables Riff reads, with the `riff serve` flag of each. */
+const settings = {
+  PORT: 'port',
+  HOST: 'host',
+  DATA_DIR: 'data-dir',
+  DATABASE_URL: 'database-url',
+  BUS_URL: 'bus-url',
+  LOG_LEVEL: 'log-level',
+  RATE_LIMITS: 'rate-limits',
+} as const;
+
+export type SettingName = keyof typeof settings;
+export const flagNames = Object.values(settings);
+
+function parseUrl(name: string, value: string, schemes: string[]): string {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new ConfigError(`invalid ${name} "${redactUrl(value)}": not a URL`);
+  }
+  if (!schemes.includes(url.protocol.slice(0, -1))) {
+    throw new ConfigError(`invalid ${name} "${redactUrl(value)}": expected ${schemes.map((s) => `${s}://`).join(' or ')}`);
+  }
+  return value;
+}
+
+/** Hides a password in a connection URL before it is printed. */
+export function redactUrl(value: string): string {
+  return value.replace(/(\/\/[^:/@]*:)[^@]*@/, '$1***@');
+}
+
+/**
+ * Reads settings from the environment, overridden by `riff serve` flags
+ * (`--port 9000`). A bad value throws a ConfigError whose message is one line.
+ */
+export function loadConfig(env: NodeJS.ProcessEnv, flags: Partial<Record<string, string>> = {}): Config {
+  const raw = (name: SettingName): string | undefined => {
+    const value = flags[settings[name]] ?? env[name];
+    return value === undefined || value === '' ? undefined : value;
+  };
+  const config: Config = structuredClone(defaultConfig);
+
+  const port = raw('PORT');
+  if (port !== undefined) {
+    if (!/^\d{1,5}$/.test(port) || Number(port) > 65535) {
+      throw new ConfigError(`invalid PORT "${port}": expected an integer from 0 to 65535`);
+    }
+    config.port = Number(port);
+  }
+  const host = raw('HOST');
+  if (host !== undefined) {
+    if (!/^[A-Za-z0-9.:\-[\]]+$/.test(host)) throw new ConfigError(`invalid HOST "${host}": expected a host name or IP address`);
+    config.host = host;
+  }
+  config.dataDir = path.resolve(raw('DATA_DIR') ?? config.dataDir);
+  const databaseUrl = raw('DATABASE_URL');
+  if (databaseUrl !== undefined) config.databaseUrl = parseUrl('DATABASE_URL', databaseUrl, ['postgres', 'postgresql']);
+  const busUrl = raw('BUS_URL');
+  if (busUrl !== undefined) config.busUrl = parseUrl('BUS_URL', busUrl, ['redis', 'rediss']);
+  const logLevel = raw('LOG_LEVEL');
+  if (logLevel !== undefined) {
+    if (!LOG_LEVELS.includes(logLevel as LogLevel)) {
+      throw new ConfigError(`invalid LOG_LEVEL "${logLevel}": expected one of ${LOG_LEVELS.join(', ')}`);
+    }
+    config.logLevel = logLevel as LogLevel;
+  }
+  const rateLimits = raw('RATE_LIMITS');
+  if (rateLimits !== undefined) {
+    if (rateLimits !== 'on' && rateLimits !== 'off') throw new ConfigError(`invalid RATE_LIMITS "${rateLimits}": expected on or off`);
+    config.rateLimits.enabled = rateLimits === 'on';
+  }
+  return config;
+}

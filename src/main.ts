@@ -1,0 +1,99 @@
+#!/usr/bin/env node
+import { parseArgs } from 'node:util';
+import { buildApp, version, type Riff } from './app.js';
+import { ConfigError, flagNames, loadConfig, type Config } from './config.js';
+import { DEMO_PASSWORD, seedDemoMusicians } from './modules/accounts/index.js';
+import { RiffError } from './platform/errors.js';
+
+const usage = `riff ${version} — chat, meetups and music discussion for musicians
+
+usage: riff [command] [--flag value …]
+  serve                  run a Riff node (the default command)
+  migrate                bring the database schema up to date, then exit
+  seed-demo              create demo musicians to log in with, and print their credentials
+  admin grant <username> make a user an admin
+
+flags (each also an environment variable): ${flagNames.map((f) => `--${f}`).join(' ')}`;
+
+const SHUTDOWN_GRACE_MS = 10_000;
+
+async function serve(config: Config): Promise<void> {
+  const riff = await buildApp(config);
+  const { http, storage } = riff;
+  await http.listen({ port: config.port, host: config.host });
+  http.log.info({ storage: storage.location, dialect: storage.dialect }, `Riff ${version} serving on http://${config.host}:${config.port}`);
+
+  let stopping = false;
+  const stop = (signal: string) => {
+    if (stopping) process.exit(1);
+    stopping = true;
+    http.log.info(`${signal}: finishing in-flight requests, then closing`);
+    setTimeout(() => {
+      http.log.error('shutdown took too long; exiting');
+      process.exit(1);
+    }, SHUTDOWN_GRACE_MS).unref();
+    http.close().then(
+      () => process.exit(0),
+      (error: unknown) => {
+        http.log.error({ err: error }, 'shutdown failed');
+        process.exit(1);
+      },
+    );
+  };
+  process.once('SIGTERM', () => stop('SIGTERM'));
+  process.once('SIGINT', () => stop('SIGINT'));
+}
+
+/** Runs `work` against a migrated database without serving, then closes it. */
+async function withRiff(config: Config, work: (riff: Riff) => Promise<void>): Promise<void> {
+  const riff = await buildApp({ ...config, logLevel: 'warn' });
+  try {
+    await work(riff);
+  } finally {
+    await riff.http.close();
+  }
+}
+
+async function main(argv: string[]): Promise<void> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    options: { ...Object.fromEntries(flagNames.map((name) => [name, { type: 'string' as const }])), help: { type: 'boolean', short: 'h' } },
+    allowPositionals: true,
+  });
+  if (values.help) {
+    console.log(usage);
+    return;
+  }
+  const config = loadConfig(process.env, values as Record<string, string>);
+  const [command = 'serve', ...rest] = positionals;
+  switch (command) {
+    case 'serve':
+      return serve(config);
+    case 'migrate':
+      return withRiff(config, async ({ storage }) => {
+        console.log(`schema up to date (${storage.dialect}: ${storage.location})`);
+      });
+    case 'seed-demo':
+      return withRiff(config, async ({ storage, accounts }) => {
+        const created = await seedDemoMusicians(storage.db, accounts);
+        console.log(created.length > 0 ? `created demo musicians: ${created.join(', ')}` : 'demo musicians already exist');
+        console.log(`log in as ana, ben or cleo with the password ${DEMO_PASSWORD}`);
+      });
+    case 'admin': {
+      const [verb, username] = rest;
+      if (verb !== 'grant' || !username) throw new ConfigError('usage: riff admin grant <username>');
+      return withRiff(config, async ({ storage, accounts }) => {
+        const user = await accounts.grantAdmin(storage.db, username);
+        console.log(`${user.username} is now an admin`);
+      });
+    }
+    default:
+      throw new ConfigError(`unknown command "${command}" (try riff --help)`);
+  }
+}
+
+main(process.argv.slice(2)).catch((error: unknown) => {
+  const known = error instanceof ConfigError || error instanceof RiffError || (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS');
+  console.error(`riff: ${known ? (error as Error).message : String((error as Error)?.stack ?? error)}`);
+  process.exit(known ? 2 : 1);
+});

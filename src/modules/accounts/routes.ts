@@ -1,0 +1,128 @@
+import { Type } from '@sinclair/typebox';
+import type { RateLimits } from '../../config.js';
+import { bearerSecurity, caller, type Guards } from '../../platform/http/auth.js';
+import type { RateLimiter } from '../../platform/http/rate-limit.js';
+import type { HttpServer } from '../../platform/http/server.js';
+import { nextLink } from '../../platform/http/paging.js';
+import type { Database } from '../../platform/storage/database.js';
+import { DirectoryQuery, Done, Guest, LogInBody, ProfilePatch, SignedIn, SignUpBody, User, UserParams } from './schema.js';
+import { presentUser, type AccountsService } from './service.js';
+
+export interface AccountsRoutesDeps {
+  db: Database;
+  accounts: AccountsService;
+  guards: Guards;
+  limiter: RateLimiter;
+  limits: RateLimits;
+}
+
+const tags = ['accounts'];
+const DEFAULT_PAGE = 50;
+
+export function accountsRoutes(app: HttpServer, { db, accounts, guards, limiter, limits }: AccountsRoutesDeps): void {
+  const perIp = (name: string, rule: keyof Omit<RateLimits, 'enabled'>) => async (request: { ip: string }) =>
+    limiter.consume(`${name}:${request.ip}`, limits[rule]);
+
+  app.post(
+    '/v1/users',
+    {
+      schema: { tags, summary: 'Sign up; logs in at once', body: SignUpBody, response: { 201: SignedIn } },
+      onRequest: perIp('sign-up', 'signUpsPerIp'),
+    },
+    async (request, reply) => {
+      const { user, token } = await accounts.signUp(db, request.body);
+      reply.header('authorization', `Bearer ${token}`);
+      return reply.status(201).send({ ...presentUser(user, user.id), token });
+    },
+  );
+
+  app.post(
+    '/v1/sessions',
+    {
+      schema: { tags, summary: 'Log in by email or username', body: LogInBody, response: { 201: SignedIn } },
+      onRequest: perIp('log-in', 'loginsPerIp'),
+    },
+    async (request, reply) => {
+      const { user, token } = await accounts.logIn(db, request.body);
+      reply.header('authorization', `Bearer ${token}`);
+      return reply.status(201).send({ ...presentUser(user, user.id), token });
+    },
+  );
+
+  app.delete(
+    '/v1/sessions/mine',
+    { schema: { tags, summary: 'Log out this session', security: bearerSecurity, response: { 200: Done } }, onRequest: guards.anyone },
+    async (request) => {
+      await accounts.logOut(db, caller(request));
+      return { ok: true as const };
+    },
+  );
+
+  app.delete(
+    '/v1/sessions',
+    { schema: { tags, summary: 'Log out every session of mine', security: bearerSecurity, response: { 200: Done } }, onRequest: guards.anyone },
+    async (request) => ({ ok: true as const, sessions_ended: await accounts.logOutEverywhere(db, caller(request)) }),
+  );
+
+  app.post(
+    '/v1/auth/anonymous',
+    {
+      schema: { tags, summary: 'A guest identity for Talk now (the body, if any, is ignored)', response: { 201: Guest } },
+      onRequest: perIp('guest', 'guestsPerIp'),
+    },
+    async (_request, reply) => {
+      const { userId, token } = await accounts.createGuest(db);
+      reply.header('authorization', `Bearer ${token}`);
+      return reply.status(201).send({ user_id: userId, token });
+    },
+  );
+
+  app.get(
+    '/v1/users/me',
+    { schema: { tags, summary: 'My profile', security: bearerSecurity, response: { 200: User } }, onRequest: guards.anyone },
+    async (request) => {
+      const me = caller(request);
+      return presentUser(await accounts.profile(db, me.userId, me.userId), me.userId);
+    },
+  );
+
+  app.patch(
+    '/v1/users/me',
+    { schema: { tags, summary: 'Edit my musician profile', security: bearerSecurity, body: ProfilePatch, response: { 200: User } }, onRequest: guards.registered },
+    async (request) => {
+      const me = caller(request);
+      return presentUser(await accounts.updateProfile(db, me.userId, request.body), me.userId);
+    },
+  );
+
+  app.get(
+    '/v1/users/:id',
+    { schema: { tags, summary: 'A profile', security: bearerSecurity, params: UserParams, response: { 200: User } }, onRequest: guards.registered },
+    async (request) => {
+      const me = caller(request);
+      return presentUser(await accounts.profile(db, request.params.id, me.userId), me.userId);
+    },
+  );
+
+  app.get(
+    '/v1/users',
+    {
+      schema: {
+        tags,
+        summary: 'The musician directory: find players by instrument, genre, city or name',
+        security: bearerSecurity,
+        querystring: DirectoryQuery,
+        response: { 200: Type.Array(User) },
+      },
+      onRequest: guards.registered,
+    },
+    async (request, reply) => {
+      const me = caller(request);
+      const limit = request.query.limit ?? DEFAULT_PAGE;
+      const rows = await accounts.directory(db, { ...request.query, limit });
+      const last = rows.at(-1);
+      if (rows.length === limit && last?.username_key) reply.header('link', nextLink(request, { after: last.username_key }));
+      return rows.map((row) => presentUser(row, me.userId));
+    },
+  );
+}

@@ -1,0 +1,86 @@
+import { Type, type Static } from '@sinclair/typebox';
+
+const Text = (maxLength: number) => Type.String({ maxLength });
+const Nullable = <T extends ReturnType<typeof Type.String>>(schema: T) => Type.Union([schema, Type.Null()]);
+
+export const Username = Type.String({ pattern: '^[A-Za-z0-9_.-]{3,32}$', description: '3–32 of A–Z a–z 0–9 _ . - ; unique ignoring case' });
+const Email = Type.String({ format: 'email', maxLength: 254 });
+// A password of only spaces counts as empty.
+const Password = Type.String({ minLength: 8, maxLength: 1024, pattern: '\\S' });
+const PhotoUrl = Type.String({ format: 'uri', pattern: '^https?://', maxLength: 2048 });
+const Tag = Type.String({ minLength: 1, maxLength: 50, pattern: '\\S' });
+const Tags = Type.Array(Tag, { maxItems: 20 });
+export const skillLevels = ['beginner', 'intermediate', 'advanced', 'professional'] as const;
+const SkillLevel = Type.Union(skillLevels.map((level) => Type.Literal(level)));
+
+export const SignUpBody = Type.Object({
+  email: Email,
+  username: Username,
+  password: Password,
+  password_conf: Type.String({ maxLength: 1024 }),
+  first_name: Type.Optional(Text(100)),
+  last_name: Type.Optional(Text(100)),
+  photo_url: Type.Optional(PhotoUrl),
+});
+export type SignUpInput = Static<typeof SignUpBody>;
+
+export const LogInBody = Type.Object(
+  {
+    email: Type.Optional(Type.String({ minLength: 1, maxLength: 254 })),
+    username: Type.Optional(Type.String({ minLength: 1, maxLength: 254 })),
+    password: Type.String({ minLength: 1, maxLength: 1024 }),
+  },
+  { description: 'Log in with `email` or `username` (either field may hold either).' },
+);
+export type LogInInput = Static<typeof LogInBody>;
+
+export const ProfilePatch = Type.Object({
+  first_name: Type.Optional(Text(100)),
+  last_name: Type.Optional(Text(100)),
+  photo_url: Type.Optional(Nullable(PhotoUrl)),
+  bio: Type.Optional(Text(2000)),
+  city: Type.Optional(Text(100)),
+  instruments: Type.Optional(Tags),
+  genres: Type.Optional(Tags),
+  skill_level: Type.Optional(Type.Union([SkillLevel, Type.Null()])),
+  looking_for: Type.Optional(Text(500)),
+});
+export type ProfilePatchInput = Static<typeof ProfilePatch>;
+
+export const DirectoryQuery = Type.Object({
+  q: Type.Optional(Type.String({ maxLength: 100 })),
+  instrument: Type.Optional(Type.String({ maxLength: 50 })),
+  genre: Type.Optional(Type.String({ maxLength: 50 })),
+  city: Type.Optional(Type.String({ maxLength: 100 })),
+  after: Type.Optional(Type.String({ maxLength: 64 })),
+  limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100 })),
+});
+export type DirectoryFilter = Static<typeof DirectoryQuery>;
+
+export const UserParams = Type.Object({ id: Type.String({ pattern: '^[A-Za-z0-9._~-]{1,64}$' }) });
+
+export const User = Type.Object({
+  id: Type.String(),
+  username: Type.Union([Type.String(), Type.Null()]),
+  first_name: Type.String(),
+  last_name: Type.String(),
+  photo_url: Type.Union([Type.String(), Type.Null()]),
+  bio: Type.String(),
+  city: Type.String(),
+  instruments: Type.Array(Type.String()),
+  genres: Type.Array(Type.String()),
+  skill_level: Type.Union([SkillLevel, Type.Null()]),
+  looking_for: Type.String(),
+  created_at: Type.String({ format: 'date-time' }),
+  email: Type.Optional(Type.String({ description: 'only in one’s own profile' })),
+  role: Type.Optional(Type.Union([Type.Literal('user'), Type.Literal('guest'), Type.Literal('admin')], { description: 'only in one’s own profile' })),
+});
+export type UserView = Static<typeof User>;
+
+export const SignedIn = Type.Composite([User, Type.Object({ token: Type.String() })]);
+export type SignedInView = Static<typeof SignedIn>;
+
+export const Guest = Type.Object({ user_id: Type.String(), token: Type.String() });
+export type GuestView = Static<typeof Guest>;
+
+export const Done = Type.Object({ ok: Type.Literal(true), sessions_ended: Type.Optional(Type.Integer()) });

@@ -1,0 +1,199 @@
+import type { RateRule } from '../../config.js';
+import type { Clock } from '../../platform/clock.js';
+import { iso } from '../../platform/clock.js';
+import { RiffError } from '../../platform/errors.js';
+import type { Identity } from '../../platform/http/auth.js';
+import type { RateLimiter } from '../../platform/http/rate-limit.js';
+import { secretToken, type IdGenerator } from '../../platform/ids.js';
+import { inTransaction, uniqueViolation, type Database } from '../../platform/storage/database.js';
+import type { Role, UserRow, UserUpdate } from '../../platform/storage/tables.js';
+import { hashPassword, hashToken, verifyPassword } from './passwords.js';
+import { accountsRepository as repo } from './repository.js';
+import type { DirectoryFilter, LogInInput, ProfilePatchInput, SignUpInput, UserView } from './schema.js';
+
+const DAY = 86_400_000;
+export const SESSION_LIFETIME = 30 * DAY;
+export const GUEST_LIFETIME = 7 * DAY;
+// Sliding sessions move their expiry forward at most this often, not on every request.
+const EXTEND_EVERY = 3_600_000;
+
+export interface AccountsDeps {
+  clock: Clock;
+  ids: IdGenerator;
+  passwordCost: number;
+  limiter: RateLimiter;
+  /** Failed logins one account takes before it is locked for the rest of the window. */
+  failedLogins: RateRule;
+}
+
+/** Whitespace-only text counts as empty. */
+const blankToEmpty = (text: string | undefined) => (text === undefined || text.trim() === '' ? '' : text);
+
+/** The public profile; email and role only for its owner. One place, so private fields cannot leak by accident. */
+export function presentUser(row: UserRow, viewerId?: string): UserView {
+  const view: UserView = {
+    id: row.id,
+    username: row.username,
+    first_name: row.first_name,
+    last_name: row.last_name,
+    photo_url: row.photo_url,
+    bio: row.bio,
+    city: row.city,
+    instruments: JSON.parse(row.instruments) as string[],
+    genres: JSON.parse(row.genres) as string[],
+    skill_level: row.skill_level as UserView['skill_level'],
+    looking_for: row.looking_for,
+    created_at: iso(row.created_at),
+  };
+  if (viewerId === row.id) {
+    if (row.email !== null) view.email = row.email;
+    view.role = row.role;
+  }
+  return view;
+}
+
+/** What a login names, lower-cased: an email or a username. */
+const loginKey = (input: LogInInput) => (input.email ?? input.username ?? '').trim().toLowerCase();
+
+export function accountsService(deps: AccountsDeps) {
+  const { clock, ids } = deps;
+  // Unknown logins are checked against this too, so both failures take the same time.
+  const decoyHash = hashPassword('not a password of anyone', deps.passwordCost);
+
+  async function openSession(db: Database, userId: string, role: Role): Promise<string> {
+    const token = secretToken();
+    const now = clock.now();
+    const guest = role === 'guest';
+    await repo.insertSession(db, {
+      token_hash: hashToken(token),
+      user_id: userId,
+      created_at: now,
+      extended_at: now,
+      expires_at: now + (guest ? GUEST_LIFETIME : SESSION_LIFETIME),
+      sliding: guest ? 0 : 1,
+    });
+    return token;
+  }
+
+  async function insertUnique(work: () => Promise<unknown>): Promise<void> {
+    try {
+      await work();
+    } catch (error) {
+      const constraint = uniqueViolation(error);
+      if (constraint?.includes('username_key')) throw new RiffError('username_taken', undefined, [{ field: 'username' }]);
+      if (constraint?.includes('email_key')) throw new RiffError('email_taken', undefined, [{ field: 'email' }]);
+      throw error;
+    }
+  }
+
+  return {
+    async signUp(db: Database, input: SignUpInput): Promise<{ user: UserRow; token: string }> {
+      if (input.password !== input.password_conf) {
+        throw new RiffError('validation_failed', 'The passwords do not match', [{ field: 'password_conf', message: 'must equal password' }]);
+      }
+      const passwordHash = await hashPassword(input.password, deps.passwordCost);
+      const now = clock.now();
+      const id = ids.next();
+      return inTransaction(db, async (trx) => {
+        await insertUnique(() =>
+          repo.insertUser(trx, {
+            id,
+            role: 'user',
+            username: input.username,
+            username_key: input.username.toLowerCase(),
+            email: input.email,
+            email_key: input.email.toLowerCase(),
+            password_hash: passwordHash,
+            first_name: blankToEmpty(input.first_name),
+            last_name: blankToEmpty(input.last_name),
+            photo_url: input.photo_url ?? null,
+            created_at: now,
+            updated_at: now,
+          }),
+        );
+        const token = await openSession(trx, id, 'user');
+        return { user: (await repo.findUserById(trx, id))!, token };
+      });
+    },
+
+    async createGuest(db: Database): Promise<{ userId: string; token: string }> {
+      const now = clock.now();
+      const id = ids.next();
+      return inTransaction(db, async (trx) => {
+        await repo.insertUser(trx, { id, role: 'guest', created_at: now, updated_at: now });
+        return { userId: id, token: await openSession(trx, id, 'guest') };
+      });
+    },
+
+    async logIn(db: Database, input: LogInInput): Promise<{ user: UserRow; token: string }> {
+      const key = loginKey(input);
+      const user = key ? await repo.findUserByLogin(db, key) : undefined;
+      // Counted per account, so every spelling of its login (email, username, any case) shares one limit.
+      const failures = `failed-log-in:${user?.id ?? key}`;
+      deps.limiter.check(failures, deps.failedLogins);
+      const matches = user?.password_hash
+        ? await verifyPassword(input.password, user.password_hash)
+        : (await verifyPassword(input.password, await decoyHash), false);
+      if (!user || !matches) {
+        deps.limiter.hit(failures, deps.failedLogins);
+        throw new RiffError('invalid_credentials');
+      }
+      return { user, token: await openSession(db, user.id, user.role) };
+    },
+
+    /** Resolves a bearer token; expired sessions are removed as they are found. */
+    async verify(db: Database, token: string): Promise<Identity> {
+      const tokenHash = hashToken(token);
+      const session = await repo.findSession(db, tokenHash);
+      if (!session) throw new RiffError('unauthorized', 'This session is not valid; sign in again');
+      const now = clock.now();
+      if (now >= session.expires_at) {
+        await repo.deleteSession(db, tokenHash);
+        throw new RiffError('session_expired');
+      }
+      if (session.sliding && now - session.extended_at >= EXTEND_EVERY) {
+        await repo.extendSession(db, tokenHash, now, now + SESSION_LIFETIME);
+      }
+      return { userId: session.user_id, role: session.role, tokenHash };
+    },
+
+    logOut: (db: Database, identity: Identity) => repo.deleteSession(db, identity.tokenHash),
+
+    logOutEverywhere: (db: Database, identity: Identity) => repo.deleteSessionsOf(db, identity.userId),
+
+    /** A profile as `viewerId` may see it: guests are nobody's to look up but their own. */
+    async profile(db: Database, id: string, viewerId: string): Promise<UserRow> {
+      const user = await repo.findUserById(db, id);
+      if (!user || (user.role === 'guest' && user.id !== viewerId)) throw new RiffError('not_found', 'No such user');
+      return user;
+    },
+
+    async updateProfile(db: Database, userId: string, patch: ProfilePatchInput): Promise<UserRow> {
+      const changes: UserUpdate = { updated_at: clock.now() };
+      for (const field of ['first_name', 'last_name', 'bio', 'city', 'looking_for'] as const) {
+        if (patch[field] !== undefined) changes[field] = blankToEmpty(patch[field]);
+      }
+      if (patch.photo_url !== undefined) changes.photo_url = patch.photo_url;
+      if (patch.skill_level !== undefined) changes.skill_level = patch.skill_level;
+      if (patch.instruments !== undefined) changes.instruments = JSON.stringify(patch.instruments);
+      if (patch.genres !== undefined) changes.genres = JSON.stringify(patch.genres);
+      const user = await repo.updateUser(db, userId, changes);
+      if (!user) throw new RiffError('not_found', 'No such user');
+      return user;
+    },
+
+    directory: (db: Database, filter: DirectoryFilter & { limit: number }) => repo.listMusicians(db, filter),
+
+    /** `riff admin grant`: makes a registered user an admin. */
+    async grantAdmin(db: Database, username: string): Promise<UserRow> {
+      const user = await repo.findUserByUsername(db, username);
+      if (!user) throw new RiffError('not_found', `No user named ${username}`);
+      await repo.setRole(db, user.id, 'admin');
+      return { ...user, role: 'admin' };
+    },
+
+    findByUsername: (db: Database, username: string) => repo.findUserByUsername(db, username),
+  };
+}
+
+export type AccountsService = ReturnType<typeof accountsService>;

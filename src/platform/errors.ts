@@ -1,0 +1,46 @@
+/**
+ * The one catalogue of errors Riff answers with. Every error on the wire is
+ * `{"error": {"code", "message", "details": []}}` with the status given here.
+ */
+export const catalogue = {
+  invalid_json: { status: 400, message: 'The request body is not valid JSON' },
+  validation_failed: { status: 400, message: 'The request is invalid' },
+  invalid_text: { status: 400, message: 'Text must not contain NUL characters or unpaired surrogates' },
+  unauthorized: { status: 401, message: 'Sign in to do this' },
+  invalid_credentials: { status: 401, message: 'Wrong login or password' },
+  session_expired: { status: 401, message: 'Your session has expired; sign in again' },
+  forbidden: { status: 403, message: 'You are not allowed to do this' },
+  guest_forbidden: { status: 403, message: 'Guests cannot do this; create an account first' },
+  not_found: { status: 404, message: 'Not found' },
+  route_not_found: { status: 404, message: 'No such route' },
+  method_not_allowed: { status: 405, message: 'This method is not allowed here' },
+  username_taken: { status: 409, message: 'That username is taken' },
+  email_taken: { status: 409, message: 'That email is already registered' },
+  payload_too_large: { status: 413, message: 'The request body is larger than 1 MiB' },
+  unsupported_media_type: { status: 415, message: 'The request body must be JSON' },
+  rate_limited: { status: 429, message: 'Too many requests; try again later' },
+  service_unavailable: { status: 503, message: 'Riff is not ready to serve' },
+  internal_error: { status: 500, message: 'Something went wrong on our side' },
+} as const satisfies Record<string, { status: number; message: string }>;
+
+export type ErrorCode = keyof typeof catalogue;
+
+export type ErrorDetail = Record<string, unknown>;
+
+export class RiffError extends Error {
+  readonly status: number;
+  constructor(
+    readonly code: ErrorCode,
+    message?: string,
+    readonly details: ErrorDetail[] = [],
+    /** Extra response headers, e.g. Retry-After or Allow. */
+    readonly headers: Record<string, string> = {},
+  ) {
+    super(message ?? catalogue[code].message);
+    this.status = catalogue[code].status;
+  }
+}
+
+export const envelope = (code: ErrorCode, message: string, details: ErrorDetail[] = []) => ({
+  error: { code, message, details },
+});

@@ -1,0 +1,29 @@
+import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+
+/** One registry per app, so apps built side by side (tests, benchmarks) never share counters. */
+export function createMetrics() {
+  const registry = new Registry();
+  return {
+    registry,
+    requests: new Counter({
+      name: 'riff_http_requests_total',
+      help: 'HTTP requests answered, by route and status',
+      labelNames: ['method', 'route', 'status'] as const,
+      registers: [registry],
+    }),
+    latency: new Histogram({
+      name: 'riff_http_request_duration_seconds',
+      help: 'Time from request to response',
+      labelNames: ['method', 'route'] as const,
+      buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+      registers: [registry],
+    }),
+    openSockets: new Gauge({
+      name: 'riff_open_sockets',
+      help: 'WebSocket connections open on this node',
+      registers: [registry],
+    }),
+  };
+}
+
+export type Metrics = ReturnType<typeof createMetrics>;

@@ -1,0 +1,116 @@
+import { randomUUID } from 'node:crypto';
+import swagger from '@fastify/swagger';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply, type HTTPMethods } from 'fastify';
+import type { LogLevel } from '../../config.js';
+import { RiffError, envelope, type ErrorCode } from '../errors.js';
+import { loggerOptions } from '../log.js';
+import type { Metrics } from './metrics.js';
+import { assertCleanInput, validationDetails, validatorCompiler } from './validation.js';
+
+export type HttpServer = FastifyInstance<
+  import('node:http').Server,
+  import('node:http').IncomingMessage,
+  import('node:http').ServerResponse,
+  import('fastify').FastifyBaseLogger,
+  TypeBoxTypeProvider
+>;
+
+export interface HttpOptions {
+  logLevel: LogLevel;
+  metrics: Metrics;
+  version: string;
+}
+
+const BODY_LIMIT = 1_048_576;
+const METHODS: HTTPMethods[] = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE'];
+const REQUEST_ID = /^[A-Za-z0-9._~-]{1,64}$/;
+
+// Fastify's own client errors, said in Riff's words.
+const fastifyCodes: Record<string, ErrorCode> = {
+  FST_ERR_CTP_BODY_TOO_LARGE: 'payload_too_large',
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: 'unsupported_media_type',
+  FST_ERR_CTP_INVALID_CONTENT_LENGTH: 'validation_failed',
+  FST_ERR_CTP_EMPTY_JSON_BODY: 'invalid_json',
+  FST_ERR_CTP_INVALID_JSON_BODY: 'invalid_json',
+};
+
+function send(reply: FastifyReply, error: RiffError) {
+  for (const [name, value] of Object.entries(error.headers)) reply.header(name, value);
+  return reply.status(error.status).send(envelope(error.code, error.message, error.details));
+}
+
+/**
+ * The HTTP platform every module mounts on: validation without coercion, the error
+ * envelope for every failure, request ids, metrics and the OpenAPI document.
+ */
+export async function createHttpServer(options: HttpOptions): Promise<HttpServer> {
+  const app = Fastify({
+    logger: loggerOptions(options.logLevel),
+    bodyLimit: BODY_LIMIT,
+    requestIdHeader: false,
+    genReqId: (req) => {
+      const incoming = req.headers['x-request-id'];
+      return typeof incoming === 'string' && REQUEST_ID.test(incoming) ? incoming : randomUUID();
+    },
+    return503OnClosing: true,
+  }).withTypeProvider<TypeBoxTypeProvider>();
+
+  app.setValidatorCompiler(validatorCompiler);
+  // Bodies are JSON only: anything else is a 415, not a string handed to a route.
+  app.removeContentTypeParser('text/plain');
+  app.decorateRequest('identity', null);
+
+  app.addHook('onRequest', async (request, reply) => {
+    reply.header('x-request-id', request.id);
+    // An empty body is no body, whatever its Content-Type claims.
+    const { headers } = request;
+    if (headers['content-length'] === '0' || (headers['content-length'] === undefined && headers['transfer-encoding'] === undefined)) {
+      delete headers['content-type'];
+    }
+  });
+
+  app.addHook('preValidation', async (request) => {
+    assertCleanInput(request.body, 'body');
+    assertCleanInput(request.query, 'query');
+    assertCleanInput(request.params, 'path');
+  });
+
+  app.addHook('onResponse', async (request, reply) => {
+    const route = request.routeOptions.url ?? 'unmatched';
+    options.metrics.requests.inc({ method: request.method, route, status: reply.statusCode });
+    options.metrics.latency.observe({ method: request.method, route }, reply.elapsedTime / 1000);
+  });
+
+  app.setErrorHandler((error: FastifyError | RiffError, request, reply) => {
+    if (error instanceof RiffError) return send(reply, error);
+    if (error.validation) {
+      return send(reply, new RiffError('validation_failed', undefined, validationDetails(error.validation as never, error.validationContext)));
+    }
+    const mapped = fastifyCodes[error.code];
+    if (mapped) return send(reply, new RiffError(mapped));
+    if (error.statusCode && error.statusCode >= 400 && error.statusCode < 500) {
+      return send(reply, new RiffError('validation_failed', error.message));
+    }
+    request.log.error({ err: error }, 'unhandled error');
+    return send(reply, new RiffError('internal_error'));
+  });
+
+  app.setNotFoundHandler((request, reply) => {
+    const path = request.url.split('?')[0] ?? '/';
+    const allowed = METHODS.filter((method) => app.findRoute({ method, url: path }));
+    if (allowed.length > 0) {
+      return send(reply, new RiffError('method_not_allowed', `${request.method} is not allowed on ${path}`, [{ allow: allowed }], { allow: allowed.join(', ') }));
+    }
+    return send(reply, new RiffError('route_not_found', `No route ${request.method} ${path}`));
+  });
+
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.0.3',
+      info: { title: 'Riff', version: options.version, description: 'Chat, meetups and music discussion for musicians' },
+      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
+    },
+  });
+  return app;
+}
