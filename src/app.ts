@@ -1,6 +1,8 @@
 import { createRequire } from 'node:module';
 import type { Config } from './config.js';
 import { accountsRoutes, accountsService, type AccountsService } from './modules/accounts/index.js';
+import { channelsRepository, channelsRoutes, channelsService } from './modules/channels/index.js';
+import { localBus } from './platform/bus/local.js';
 import { systemClock, type Clock } from './platform/clock.js';
 import { createGuards } from './platform/http/auth.js';
 import { createMetrics } from './platform/http/metrics.js';
@@ -32,7 +34,7 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
   const clock = options.clock ?? systemClock;
   const storage = openStorage(config);
   try {
-    await migrateToLatest(storage.db);
+    await migrateToLatest(storage);
   } catch (error) {
     await storage.close();
     throw error;
@@ -43,11 +45,30 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
 
   const ids = timeOrderedIds(clock);
   const limiter = new RateLimiter(clock, config.rateLimits.enabled);
-  const accounts = accountsService({ clock, ids, passwordCost: config.passwordCost, limiter, failedLogins: config.rateLimits.failedLoginsPerAccount });
+  const bus = localBus();
+  http.addHook('onClose', () => bus.close());
+  const accounts = accountsService({
+    clock,
+    ids,
+    passwordCost: config.passwordCost,
+    limiter,
+    failedLogins: config.rateLimits.failedLoginsPerAccount,
+    onSignUp: (trx, user) => channels.joinGeneral(trx, user),
+  });
+  const channels = channelsService({
+    clock,
+    ids,
+    bus,
+    accounts,
+    repo: channelsRepository(storage.dialect),
+    limiter,
+    messageRate: config.rateLimits.messagesPerUser,
+  });
   const guards = createGuards((token) => accounts.verify(storage.db, token));
 
   operationsRoutes(http, { storage, metrics });
   accountsRoutes(http, { db: storage.db, accounts, guards, limiter, limits: config.rateLimits });
+  channelsRoutes(http, { db: storage.db, channels, guards, limits: config.rateLimits });
 
   await http.ready();
   return { http, storage, accounts };

@@ -15,6 +15,7 @@ export interface RateLimits {
   loginsPerIp: RateRule;
   /** Failed logins against one account before it is locked for the rest of the window. */
   failedLoginsPerAccount: RateRule;
+  messagesPerUser: RateRule;
 }
 
 export interface Config {
@@ -47,6 +48,7 @@ export const defaultConfig: Config = {
     guestsPerIp: { max: 1000, windowMs: HOUR },
     loginsPerIp: { max: 1000, windowMs: 10 * MINUTE },
     failedLoginsPerAccount: { max: 10, windowMs: 15 * MINUTE },
+    messagesPerUser: { max: 100, windowMs: 10_000 },
   },
   passwordCost: 16384,
 };

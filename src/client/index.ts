@@ -12,7 +12,31 @@ import type {
   UserView,
 } from '../modules/accounts/schema.js';
 
+import type {
+  AnnouncementView,
+  ChannelView,
+  CreateChannelInput,
+  HistoryCursor,
+  HistoryItemView,
+  MemberView,
+  MessageView,
+  PostMessageInput,
+  UpdateChannelInput,
+} from '../modules/channels/schema.js';
+
 export type { DirectoryFilter, GuestView, LogInInput, ProfilePatchInput, SignedInView, SignUpInput, UserView };
+export type { AnnouncementView, ChannelView, CreateChannelInput, HistoryCursor, HistoryItemView, MemberView, MessageView, PostMessageInput, UpdateChannelInput };
+
+export interface Reactions {
+  message_id: string;
+  reactions: MessageView['reactions'];
+}
+
+export interface ReadMarker {
+  channel_id: string;
+  last_read_seq: number;
+  unread_count: number;
+}
 
 export interface ErrorBody {
   code: string;
@@ -119,5 +143,77 @@ export class RiffClient {
 
   musicians(filter: DirectoryFilter = {}): Promise<Page<UserView>> {
     return this.page<UserView>('/v1/users', filter);
+  }
+
+  // Channels and messages
+
+  async channels(): Promise<ChannelView[]> {
+    return (await this.request<ChannelView[]>('GET', '/v1/channels')).data;
+  }
+
+  async publicChannels(q?: string): Promise<ChannelView[]> {
+    return (await this.request<ChannelView[]>('GET', '/v1/channels', undefined, { scope: 'public', q })).data;
+  }
+
+  async createChannel(input: CreateChannelInput): Promise<ChannelView> {
+    return (await this.request<ChannelView>('POST', '/v1/channels', input)).data;
+  }
+
+  async updateChannel(id: string, input: UpdateChannelInput): Promise<ChannelView> {
+    return (await this.request<ChannelView>('PATCH', `/v1/channels/${id}`, input)).data;
+  }
+
+  async deleteChannel(id: string): Promise<ChannelView> {
+    return (await this.request<ChannelView>('DELETE', `/v1/channels/${id}`)).data;
+  }
+
+  history(id: string, cursor: HistoryCursor = {}): Promise<Page<HistoryItemView>> {
+    return this.page<HistoryItemView>(`/v1/channels/${id}`, cursor);
+  }
+
+  /** Posts a message; `created` is false when a retry with the same nonce returned the original. */
+  async post(id: string, input: PostMessageInput): Promise<MessageView & { created: boolean }> {
+    const { data, status } = await this.request<MessageView>('POST', `/v1/channels/${id}`, input);
+    return { ...data, created: status === 201 };
+  }
+
+  async members(id: string): Promise<MemberView[]> {
+    return (await this.request<MemberView[]>('GET', `/v1/channels/${id}/members`)).data;
+  }
+
+  async addMember(id: string, userId: string): Promise<MemberView[]> {
+    return (await this.request<MemberView[]>('POST', `/v1/channels/${id}/members`, { user_id: userId })).data;
+  }
+
+  async removeMember(id: string, userId: string): Promise<void> {
+    await this.request('DELETE', `/v1/channels/${id}/members`, { user_id: userId });
+  }
+
+  async markRead(id: string, seq: number): Promise<ReadMarker> {
+    return (await this.request<ReadMarker>('POST', `/v1/channels/${id}/read`, { seq })).data;
+  }
+
+  searchChannel(id: string, q: string, cursor: { before?: string; limit?: number } = {}): Promise<Page<MessageView>> {
+    return this.page<MessageView>(`/v1/channels/${id}/search`, { q, ...cursor });
+  }
+
+  search(q: string, cursor: { before?: string; limit?: number } = {}): Promise<Page<MessageView>> {
+    return this.page<MessageView>('/v1/search', { q, ...cursor });
+  }
+
+  async editMessage(id: string, body: string): Promise<MessageView> {
+    return (await this.request<MessageView>('PATCH', `/v1/messages/${id}`, { body })).data;
+  }
+
+  async deleteMessage(id: string): Promise<void> {
+    await this.request('DELETE', `/v1/messages/${id}`);
+  }
+
+  async react(id: string, emoji: string): Promise<Reactions> {
+    return (await this.request<Reactions>('PUT', `/v1/messages/${id}/reactions/${encodeURIComponent(emoji)}`)).data;
+  }
+
+  async unreact(id: string, emoji: string): Promise<Reactions> {
+    return (await this.request<Reactions>('DELETE', `/v1/messages/${id}/reactions/${encodeURIComponent(emoji)}`)).data;
   }
 }

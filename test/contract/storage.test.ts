@@ -45,10 +45,10 @@ describeEachDialect('storage contract', (dialect) => {
     const nodes = [storage, ...others];
     const applied =
       dialect === 'postgres'
-        ? await Promise.all(nodes.map((s) => migrateToLatest(s.db)))
-        : [await migrateToLatest(storage.db), await migrateToLatest(others[0]!.db), await migrateToLatest(others[1]!.db)];
-    expect(applied.flat()).toEqual(['0001_accounts']);
-    expect(await migrateToLatest(storage.db)).toEqual([]);
+        ? await Promise.all(nodes.map((s) => migrateToLatest(s)))
+        : [await migrateToLatest(storage), await migrateToLatest(others[0]!), await migrateToLatest(others[1]!)];
+    expect(applied.flat()).toEqual(['0001_accounts', '0002_channels']);
+    expect(await migrateToLatest(storage)).toEqual([]);
     await Promise.all(others.map((s) => s.close()));
   });
 

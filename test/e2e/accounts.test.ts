@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RiffApiError, type RiffClient, type SignedInView, type UserView } from '../../src/client/index.js';
+import { defaultConfig } from '../../src/config.js';
 import { ManualClock } from '../../src/platform/clock.js';
 import { describeEachDialect, newMusician, startRiff, type TestRiff } from '../helpers/riff.js';
 
@@ -346,7 +347,7 @@ describe('abuse limits', () => {
       clock,
       config: {
         rateLimits: {
-          enabled: true,
+          ...defaultConfig.rateLimits,
           signUpsPerIp: { max: 3, windowMs: 60_000 },
           guestsPerIp: { max: 2, windowMs: 60_000 },
           loginsPerIp: { max: 6, windowMs: 60_000 },

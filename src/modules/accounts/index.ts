@@ -1,3 +1,3 @@
 export { accountsRoutes } from './routes.js';
-export { accountsService, presentUser, type AccountsService } from './service.js';
+export { accountsService, displayName, presentUser, type AccountsService, type PublicProfile } from './service.js';
 export { DEMO_PASSWORD, demoUsernames, seedDemoMusicians } from './demo.js';

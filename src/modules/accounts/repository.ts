@@ -22,6 +22,9 @@ export const accountsRepository = {
       .where((eb) => eb.or([eb('email_key', '=', loginKey), eb('username_key', '=', loginKey)]))
       .executeTakeFirst(),
 
+  findUsersByIds: (db: Database, ids: readonly string[]) =>
+    ids.length === 0 ? Promise.resolve([]) : db.selectFrom('users').selectAll().where('id', 'in', ids).execute(),
+
   findUserByUsername: (db: Database, username: string) =>
     db.selectFrom('users').selectAll().where('username_key', '=', username.toLowerCase()).executeTakeFirst(),
 

@@ -24,7 +24,30 @@ export interface AccountsDeps {
   limiter: RateLimiter;
   /** Failed logins one account takes before it is locked for the rest of the window. */
   failedLogins: RateRule;
+  /** Runs in the sign-up transaction: other modules welcome the new user (General). */
+  onSignUp?: (trx: Database, user: UserRow) => Promise<void>;
 }
+
+/** How other modules show a person: the public part of a profile. */
+export interface PublicProfile {
+  id: string;
+  username: string | null;
+  first_name: string;
+  last_name: string;
+  photo_url: string | null;
+}
+
+export const presentProfile = (row: UserRow): PublicProfile => ({
+  id: row.id,
+  username: row.username,
+  first_name: row.first_name,
+  last_name: row.last_name,
+  photo_url: row.photo_url,
+});
+
+/** "Ann Lee", or the username when there is no name. */
+export const displayName = (profile: PublicProfile): string =>
+  [profile.first_name, profile.last_name].filter((part) => part.trim() !== '').join(' ') || profile.username || 'Someone';
 
 /** Whitespace-only text counts as empty. */
 const blankToEmpty = (text: string | undefined) => (text === undefined || text.trim() === '' ? '' : text);
@@ -112,7 +135,9 @@ export function accountsService(deps: AccountsDeps) {
           }),
         );
         const token = await openSession(trx, id, 'user');
-        return { user: (await repo.findUserById(trx, id))!, token };
+        const user = (await repo.findUserById(trx, id))!;
+        await deps.onSignUp?.(trx, user);
+        return { user, token };
       });
     },
 
@@ -193,6 +218,12 @@ export function accountsService(deps: AccountsDeps) {
     },
 
     findByUsername: (db: Database, username: string) => repo.findUserByUsername(db, username),
+
+    /** Public profiles of registered users (and guests, who show as nobody) by id. */
+    async profiles(db: Database, ids: Iterable<string>): Promise<Map<string, PublicProfile & { role: Role }>> {
+      const rows = await repo.findUsersByIds(db, [...new Set(ids)]);
+      return new Map(rows.map((row) => [row.id, { ...presentProfile(row), role: row.role }]));
+    },
   };
 }
 

@@ -16,7 +16,7 @@ import {
   type SqliteDialectConfig,
 } from 'kysely';
 import pg from 'pg';
-import { migrations } from './migrations/index.js';
+import { migrationsFor } from './migrations/index.js';
 import { redactUrl } from '../../config.js';
 import type { Tables } from './tables.js';
 
@@ -115,19 +115,36 @@ function openPostgres(url: string): Storage {
 }
 
 /** Brings the schema up to date. Safe to run from many nodes at once: Kysely takes a migration lock. */
-export async function migrateToLatest(db: Database): Promise<string[]> {
-  const migrator = new Migrator({ db, provider: { getMigrations: async () => migrations } });
+export async function migrateToLatest({ db, dialect }: Pick<Storage, 'db' | 'dialect'>): Promise<string[]> {
+  const migrator = new Migrator({ db, provider: { getMigrations: async () => migrationsFor(dialect) } });
   const { error, results } = await migrator.migrateToLatest();
   if (error) throw error instanceof Error ? error : new Error(String(error));
   return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
 }
 
+const commitHooks = new WeakMap<Database, Array<() => void>>();
+
 /**
  * Runs `work` atomically: inside the caller's transaction when there is one (so services
  * compose), otherwise in a new one. Slow work that needs no database (hashing) goes before it.
+ * What `afterCommit` registered inside runs once the outermost transaction has committed.
  */
-export function inTransaction<T>(db: Database, work: (trx: Database) => Promise<T>): Promise<T> {
-  return db.isTransaction ? work(db) : db.transaction().execute(work);
+export async function inTransaction<T>(db: Database, work: (trx: Database) => Promise<T>): Promise<T> {
+  if (db.isTransaction) return work(db);
+  const hooks: Array<() => void> = [];
+  const result = await db.transaction().execute((trx) => {
+    commitHooks.set(trx, hooks);
+    return work(trx);
+  });
+  for (const hook of hooks) hook();
+  return result;
+}
+
+/** Defers `hook` (publishing to the bus) until `trx` commits; a rollback drops it. */
+export function afterCommit(trx: Database, hook: () => void): void {
+  const hooks = commitHooks.get(trx);
+  if (!hooks) throw new Error('afterCommit needs a transaction begun by inTransaction');
+  hooks.push(hook);
 }
 
 /** The constraint a unique-violation error names (SQLite: `users.username_key`, PostgreSQL: `users_username_key_key`), if it is one. */

@@ -7,6 +7,14 @@ import type { Generated, Insertable, Selectable, Updateable } from 'kysely';
 export interface Tables {
   users: UsersTable;
   sessions: SessionsTable;
+  channels: ChannelsTable;
+  channel_members: ChannelMembersTable;
+  messages: MessagesTable;
+  message_edits: MessageEditsTable;
+  reactions: ReactionsTable;
+  channel_events: ChannelEventsTable;
+  /** SQLite only: the FTS5 trigram index of message bodies (PostgreSQL indexes `messages.body` with pg_trgm). */
+  message_search: MessageSearchTable;
 }
 
 export type Role = 'user' | 'guest' | 'admin';
@@ -48,3 +56,77 @@ export type UserRow = Selectable<UsersTable>;
 export type NewUser = Insertable<UsersTable>;
 export type UserUpdate = Updateable<UsersTable>;
 export type SessionRow = Selectable<SessionsTable>;
+
+export type ChannelKind = 'channel' | 'event' | 'dm' | 'conversation' | 'forum';
+
+export interface ChannelsTable {
+  id: string;
+  kind: ChannelKind;
+  name: string;
+  description: Generated<string>;
+  private: number;
+  creator_id: string | null;
+  created_at: number;
+  updated_at: number;
+  last_seq: Generated<number>;
+  last_activity_at: number;
+}
+
+export interface ChannelMembersTable {
+  channel_id: string;
+  user_id: string;
+  joined_at: number;
+  last_read_seq: Generated<number>;
+}
+
+export type MessageKind = 'message' | 'announcement';
+
+export interface MessagesTable {
+  id: string;
+  channel_id: string;
+  /** The seq of the log row that created it: history and the log share one order. */
+  seq: number;
+  kind: MessageKind;
+  author_id: string | null;
+  body: string;
+  nonce: string | null;
+  /** JSON `{type, user_id?, …}` for announcements. */
+  announcement: string | null;
+  created_at: number;
+  edited_at: number | null;
+  deleted_at: number | null;
+}
+
+export interface MessageEditsTable {
+  message_id: string;
+  /** The text as it was before the edit made at `replaced_at`. */
+  body: string;
+  replaced_at: number;
+}
+
+export interface ReactionsTable {
+  message_id: string;
+  user_id: string;
+  emoji: string;
+  created_at: number;
+}
+
+/** One row per visible change; replay rebuilds each frame from it and the current state it points at. */
+export interface ChannelEventsTable {
+  channel_id: string;
+  seq: number;
+  type: string;
+  message_id: string | null;
+  /** A snapshot, for changes with no current state to point at (`channel.updated`). */
+  payload: string | null;
+  created_at: number;
+}
+
+export interface MessageSearchTable {
+  body: string;
+  message_id: string;
+}
+
+export type ChannelRow = Selectable<ChannelsTable>;
+export type MessageRow = Selectable<MessagesTable>;
+export type ChannelEventRow = Selectable<ChannelEventsTable>;

@@ -1,0 +1,71 @@
+import { iso } from '../../platform/clock.js';
+import type { ChannelRow, MessageRow } from '../../platform/storage/tables.js';
+import type { PublicProfile } from '../accounts/index.js';
+import type { ReactionCount } from './repository.js';
+import type { AnnouncementView, ChannelView, CreatorView, HistoryItemView, MessageView } from './schema.js';
+
+/** A channel as everyone sees it; per-viewer fields (`last_read_seq`, `unread_count`, `is_member`) are added by the caller. */
+export function presentChannel(row: ChannelRow): ChannelView {
+  return {
+    id: row.id,
+    kind: row.kind,
+    name: row.name,
+    description: row.description,
+    private: row.private === 1,
+    creator_id: row.creator_id,
+    created_at: iso(row.created_at),
+    last_seq: row.last_seq,
+  };
+}
+
+const presentCreator = (profile: PublicProfile | undefined, id: string): CreatorView =>
+  profile
+    ? { id: profile.id, username: profile.username, first_name: profile.first_name, last_name: profile.last_name, photo_url: profile.photo_url }
+    : { id, username: null, first_name: '', last_name: '', photo_url: null };
+
+/** Groups reaction counts by message. With a viewer, each carries `me`; frames (for everyone) do not. */
+export function groupReactions(counts: ReactionCount[], withMe: boolean): Map<string, MessageView['reactions']> {
+  const byMessage = new Map<string, MessageView['reactions']>();
+  for (const { message_id, emoji, count, me } of counts) {
+    const list = byMessage.get(message_id) ?? [];
+    list.push(withMe ? { emoji, count: Number(count), me: Number(me) === 1 } : { emoji, count: Number(count) });
+    byMessage.set(message_id, list);
+  }
+  return byMessage;
+}
+
+export function presentItem(
+  row: MessageRow,
+  profiles: Map<string, PublicProfile>,
+  reactions: Map<string, MessageView['reactions']>,
+): HistoryItemView {
+  if (row.kind === 'announcement') {
+    const announcement: AnnouncementView = {
+      id: row.id,
+      kind: 'announcement',
+      channel_id: row.channel_id,
+      seq: row.seq,
+      body: row.body,
+      creator: null,
+      announcement: JSON.parse(row.announcement ?? '{"type":"announcement"}') as AnnouncementView['announcement'],
+      created_at: iso(row.created_at),
+    };
+    return announcement;
+  }
+  return {
+    id: row.id,
+    kind: 'message',
+    channel_id: row.channel_id,
+    seq: row.seq,
+    body: row.body,
+    creator: row.author_id ? presentCreator(profiles.get(row.author_id), row.author_id) : null,
+    created_at: iso(row.created_at),
+    edited_at: row.edited_at === null ? null : iso(row.edited_at),
+    nonce: row.nonce,
+    reactions: reactions.get(row.id) ?? [],
+    reply_to: null,
+    quote: null,
+    reply_count: 0,
+    mentions: [],
+  };
+}

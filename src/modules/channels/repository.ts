@@ -1,0 +1,249 @@
+import { sql } from 'kysely';
+import type { Database, DialectName } from '../../platform/storage/database.js';
+import type { ChannelKind, ChannelRow, ChannelsTable, MessageRow, MessagesTable } from '../../platform/storage/tables.js';
+import type { Insertable, Updateable } from 'kysely';
+
+/** `%`, `_` and `\` in user text match themselves in a LIKE pattern (with `escape '\'`). */
+const likeFragment = (text: string) => `%${text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+
+// Trigram indexes need three characters; shorter queries scan instead.
+const TRIGRAM = 3;
+
+export interface ChannelWithMembership extends ChannelRow {
+  last_read_seq: number;
+  unread_count: number;
+}
+
+export interface ReactionCount {
+  message_id: string;
+  emoji: string;
+  count: number;
+  me: number;
+}
+
+export interface HistoryPage {
+  items: MessageRow[];
+  /** More items lie beyond this page in the direction it was read. */
+  more: boolean;
+}
+
+/** Counts other people's live messages after the reader's marker: the unread badge. */
+const unreadCount = (userId: string) =>
+  sql<number>`(select count(*) from messages x where x.channel_id = channels.id and x.kind = 'message'
+    and x.deleted_at is null and x.seq > channel_members.last_read_seq
+    and (x.author_id is null or x.author_id <> ${userId}))`;
+
+export function channelsRepository(dialect: DialectName) {
+  return {
+    insertChannel: (db: Database, channel: Insertable<ChannelsTable>) => db.insertInto('channels').values(channel).execute(),
+
+    findChannel: (db: Database, id: string) => db.selectFrom('channels').selectAll().where('id', '=', id).executeTakeFirst(),
+
+    updateChannel: (db: Database, id: string, changes: Updateable<ChannelsTable>) =>
+      db.updateTable('channels').set(changes).where('id', '=', id).execute(),
+
+    deleteChannel: (db: Database, id: string) => db.deleteFrom('channels').where('id', '=', id).execute(),
+
+    /** Takes the next seq of the channel's log under its row lock (held until commit). */
+    async nextSeq(db: Database, channelId: string, now: number): Promise<number> {
+      const row = await db
+        .updateTable('channels')
+        .set((eb) => ({ last_seq: eb('last_seq', '+', 1), last_activity_at: now }))
+        .where('id', '=', channelId)
+        .returning('last_seq')
+        .executeTakeFirstOrThrow();
+      return row.last_seq;
+    },
+
+    /**
+     * Locks the channel row without changing it, so that checks made next (a nonce already
+     * used?) see every commit that came before. SQLite transactions already hold the write lock.
+     */
+    async lockChannel(db: Database, channelId: string): Promise<void> {
+      if (dialect === 'postgres') await db.selectFrom('channels').select('id').where('id', '=', channelId).forUpdate().execute();
+    },
+
+    listForMember: (db: Database, userId: string): Promise<ChannelWithMembership[]> =>
+      db
+        .selectFrom('channels')
+        .innerJoin('channel_members', 'channel_members.channel_id', 'channels.id')
+        .selectAll('channels')
+        .select(['channel_members.last_read_seq', unreadCount(userId).as('unread_count')])
+        .where('channel_members.user_id', '=', userId)
+        .orderBy('channels.last_activity_at', 'desc')
+        .orderBy('channels.id')
+        .execute(),
+
+    /** Public channels by name, most active first, whether or not the user is in them. */
+    discoverPublic: (db: Database, userId: string, q: string | undefined) => {
+      let query = db
+        .selectFrom('channels')
+        .leftJoin('channel_members', (join) =>
+          join.onRef('channel_members.channel_id', '=', 'channels.id').on('channel_members.user_id', '=', userId),
+        )
+        .selectAll('channels')
+        .select(['channel_members.user_id as member_id', 'channel_members.last_read_seq'])
+        .where('channels.private', '=', 0)
+        .where('channels.kind', 'in', ['channel', 'event', 'forum'] satisfies ChannelKind[]);
+      if (q) query = query.where(sql<boolean>`lower(channels.name) like ${likeFragment(q.toLowerCase())} escape '\\'`);
+      return query.orderBy('channels.last_activity_at', 'desc').orderBy('channels.id').limit(100).execute();
+    },
+
+    findMember: (db: Database, channelId: string, userId: string) =>
+      db.selectFrom('channel_members').selectAll().where('channel_id', '=', channelId).where('user_id', '=', userId).executeTakeFirst(),
+
+    /** Adds a member; false when they already were one. */
+    async addMember(db: Database, channelId: string, userId: string, now: number, lastReadSeq = 0): Promise<boolean> {
+      const result = await db
+        .insertInto('channel_members')
+        .values({ channel_id: channelId, user_id: userId, joined_at: now, last_read_seq: lastReadSeq })
+        .onConflict((oc) => oc.columns(['channel_id', 'user_id']).doNothing())
+        .executeTakeFirst();
+      return Number(result.numInsertedOrUpdatedRows ?? 0) > 0;
+    },
+
+    async removeMember(db: Database, channelId: string, userId: string): Promise<boolean> {
+      const result = await db.deleteFrom('channel_members').where('channel_id', '=', channelId).where('user_id', '=', userId).executeTakeFirst();
+      return Number(result.numDeletedRows) > 0;
+    },
+
+    listMembers: (db: Database, channelId: string) =>
+      db.selectFrom('channel_members').selectAll().where('channel_id', '=', channelId).orderBy('joined_at').orderBy('user_id').execute(),
+
+    /** Moves the read marker forward only, and never past the head of the log. */
+    moveReadMarker: (db: Database, channelId: string, userId: string, seq: number) =>
+      db
+        .updateTable('channel_members')
+        .set({
+          last_read_seq: sql<number>`case when last_read_seq < ${seq} then
+            (select case when c.last_seq < ${seq} then c.last_seq else ${seq} end from channels c where c.id = ${channelId})
+            else last_read_seq end`,
+        })
+        .where('channel_id', '=', channelId)
+        .where('user_id', '=', userId)
+        .execute(),
+
+    unreadFor: (db: Database, channelId: string, userId: string) =>
+      db
+        .selectFrom('channels')
+        .innerJoin('channel_members', 'channel_members.channel_id', 'channels.id')
+        .select(['channel_members.last_read_seq', unreadCount(userId).as('unread_count')])
+        .where('channels.id', '=', channelId)
+        .where('channel_members.user_id', '=', userId)
+        .executeTakeFirst(),
+
+    insertMessage: (db: Database, message: Insertable<MessagesTable>) => db.insertInto('messages').values(message).execute(),
+
+    findMessage: (db: Database, id: string) =>
+      db.selectFrom('messages').selectAll().where('id', '=', id).where('deleted_at', 'is', null).executeTakeFirst(),
+
+    findByNonce: (db: Database, authorId: string, nonce: string) =>
+      db.selectFrom('messages').selectAll().where('author_id', '=', authorId).where('nonce', '=', nonce).executeTakeFirst(),
+
+    async editMessage(db: Database, message: MessageRow, body: string, now: number): Promise<void> {
+      await db.insertInto('message_edits').values({ message_id: message.id, body: message.body, replaced_at: now }).execute();
+      await db.updateTable('messages').set({ body, edited_at: now }).where('id', '=', message.id).execute();
+    },
+
+    /** A deleted message keeps its row (its nonce stays used) but loses its text, edits and reactions. */
+    async deleteMessage(db: Database, id: string, now: number): Promise<void> {
+      await db.deleteFrom('message_edits').where('message_id', '=', id).execute();
+      await db.deleteFrom('reactions').where('message_id', '=', id).execute();
+      await db.updateTable('messages').set({ body: '', deleted_at: now }).where('id', '=', id).execute();
+    },
+
+    /** The live items of a channel, newest `limit` before `before`, or oldest `limit` after `after`; chronological. */
+    async history(db: Database, channelId: string, cursor: { before?: number; after?: number; limit: number }): Promise<HistoryPage> {
+      let query = db.selectFrom('messages').selectAll().where('channel_id', '=', channelId).where('deleted_at', 'is', null);
+      if (cursor.before !== undefined) query = query.where('seq', '<', cursor.before);
+      if (cursor.after !== undefined) query = query.where('seq', '>', cursor.after);
+      const forward = cursor.after !== undefined && cursor.before === undefined;
+      const rows = await query.orderBy('seq', forward ? 'asc' : 'desc').limit(cursor.limit + 1).execute();
+      const more = rows.length > cursor.limit;
+      const page = rows.slice(0, cursor.limit);
+      return { items: forward ? page : page.reverse(), more };
+    },
+
+    /** One row per (message, emoji), in the order each emoji was first used; `me` is 1 when `userId` reacted. */
+    reactionCounts: (db: Database, messageIds: readonly string[], userId: string | undefined): Promise<ReactionCount[]> =>
+      messageIds.length === 0
+        ? Promise.resolve([])
+        : db
+            .selectFrom('reactions')
+            .select((eb) => [
+              'message_id',
+              'emoji',
+              eb.fn.countAll<number>().as('count'),
+              sql<number>`max(case when user_id = ${userId ?? ''} then 1 else 0 end)`.as('me'),
+            ])
+            .where('message_id', 'in', messageIds)
+            .groupBy(['message_id', 'emoji'])
+            .orderBy(sql`min(created_at)`)
+            .orderBy('emoji')
+            .execute(),
+
+    async addReaction(db: Database, messageId: string, userId: string, emoji: string, now: number): Promise<boolean> {
+      const result = await db
+        .insertInto('reactions')
+        .values({ message_id: messageId, user_id: userId, emoji, created_at: now })
+        .onConflict((oc) => oc.columns(['message_id', 'user_id', 'emoji']).doNothing())
+        .executeTakeFirst();
+      return Number(result.numInsertedOrUpdatedRows ?? 0) > 0;
+    },
+
+    async removeReaction(db: Database, messageId: string, userId: string, emoji: string): Promise<boolean> {
+      const result = await db
+        .deleteFrom('reactions')
+        .where('message_id', '=', messageId)
+        .where('user_id', '=', userId)
+        .where('emoji', '=', emoji)
+        .executeTakeFirst();
+      return Number(result.numDeletedRows) > 0;
+    },
+
+    insertEvent: (db: Database, event: { channel_id: string; seq: number; type: string; message_id: string | null; payload: string | null; created_at: number }) =>
+      db.insertInto('channel_events').values(event).execute(),
+
+    /** Keeps the search index in step with a message's text (PostgreSQL indexes `messages.body` itself). */
+    async indexMessage(db: Database, messageId: string, body: string | null): Promise<void> {
+      if (dialect !== 'sqlite') return;
+      await db.deleteFrom('message_search').where('message_id', '=', messageId).execute();
+      if (body !== null) await db.insertInto('message_search').values({ message_id: messageId, body }).execute();
+    },
+
+    /**
+     * Live messages whose text contains `q` (any case), newest first, in one channel or in
+     * every channel `readerId` may read: their own and the public ones.
+     */
+    search(db: Database, filter: { q: string; channelId?: string; readerId: string; before?: string; limit: number }): Promise<MessageRow[]> {
+      const { q } = filter;
+      let query =
+        dialect === 'sqlite'
+          ? db
+              .selectFrom('message_search')
+              .innerJoin('messages', 'messages.id', 'message_search.message_id')
+              .selectAll('messages')
+              .where(
+                [...q].length >= TRIGRAM
+                  ? sql<boolean>`message_search.body match ${`"${q.replaceAll('"', '""')}"`}`
+                  : sql<boolean>`message_search.body like ${likeFragment(q)} escape '\\'`,
+              )
+          : db.selectFrom('messages').selectAll('messages').where(sql<boolean>`messages.body ilike ${likeFragment(q)} escape '\\'`);
+      query = query.where('messages.kind', '=', 'message').where('messages.deleted_at', 'is', null);
+      if (filter.channelId) {
+        query = query.where('messages.channel_id', '=', filter.channelId);
+      } else {
+        query = query.where((eb) =>
+          eb.or([
+            eb('messages.channel_id', 'in', eb.selectFrom('channel_members').select('channel_id').where('user_id', '=', filter.readerId)),
+            eb('messages.channel_id', 'in', eb.selectFrom('channels').select('id').where('private', '=', 0)),
+          ]),
+        );
+      }
+      if (filter.before) query = query.where('messages.id', '<', filter.before);
+      return query.orderBy('messages.id', 'desc').limit(filter.limit).execute();
+    },
+  };
+}
+
+export type ChannelsRepository = ReturnType<typeof channelsRepository>;

@@ -1,0 +1,130 @@
+import { Type, type Static } from '@sinclair/typebox';
+
+export const Id = Type.String({ pattern: '^[A-Za-z0-9._~-]{1,64}$' });
+const Seq = Type.Integer({ minimum: 0 });
+
+export const ChannelParams = Type.Object({ id: Id });
+export const MessageParams = Type.Object({ id: Id });
+export const ReactionParams = Type.Object({
+  id: Id,
+  emoji: Type.String({
+    minLength: 1,
+    maxLength: 32,
+    // Emoji only: pictographs with their joiners, variation selectors, skin tones and keycaps.
+    pattern: '^(?:\\p{Extended_Pictographic}|\\p{Regional_Indicator}|[\\u200d\\ufe0f\\u20e3#*0-9\\u{1F3FB}-\\u{1F3FF}])+$',
+    description: 'an emoji, e.g. 👍 (a "like")',
+  }),
+});
+
+const Name = Type.String({ minLength: 1, maxLength: 100, pattern: '\\S' });
+const Description = Type.String({ maxLength: 1000 });
+
+export const CreateChannelBody = Type.Object({
+  name: Name,
+  description: Type.Optional(Description),
+  private: Type.Optional(Type.Boolean()),
+  members: Type.Optional(Type.Array(Id, { maxItems: 500, uniqueItems: true })),
+});
+export type CreateChannelInput = Static<typeof CreateChannelBody>;
+
+export const UpdateChannelBody = Type.Object({ name: Type.Optional(Name), description: Type.Optional(Description) }, { minProperties: 1 });
+export type UpdateChannelInput = Static<typeof UpdateChannelBody>;
+
+export const ChannelListQuery = Type.Object({
+  scope: Type.Optional(Type.Literal('public')),
+  q: Type.Optional(Type.String({ maxLength: 100 })),
+});
+
+export const HistoryQuery = Type.Object({
+  before: Type.Optional(Seq),
+  after: Type.Optional(Seq),
+  limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100 })),
+});
+export type HistoryCursor = Static<typeof HistoryQuery>;
+
+export const MESSAGE_MAX = 4000;
+/** Bodies arrive trimmed (a preValidation hook trims them), so the bounds count what is stored. */
+export const PostMessageBody = Type.Object({
+  body: Type.String({ minLength: 1, maxLength: MESSAGE_MAX }),
+  nonce: Type.Optional(Type.String({ minLength: 1, maxLength: 100 })),
+});
+export type PostMessageInput = Static<typeof PostMessageBody>;
+
+export const EditMessageBody = Type.Object({ body: Type.String({ minLength: 1, maxLength: MESSAGE_MAX }) });
+
+export const MemberBody = Type.Object({ user_id: Id });
+export const ReadBody = Type.Object({ seq: Seq });
+
+export const SearchQuery = Type.Object({
+  q: Type.String({ minLength: 1, maxLength: 100, pattern: '\\S' }),
+  before: Type.Optional(Id),
+  limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100 })),
+});
+export type SearchFilter = Static<typeof SearchQuery>;
+
+export const ChannelKindSchema = Type.Union(['channel', 'event', 'dm', 'conversation', 'forum'].map((k) => Type.Literal(k)));
+
+export const Channel = Type.Object({
+  id: Type.String(),
+  kind: ChannelKindSchema,
+  name: Type.String(),
+  description: Type.String(),
+  private: Type.Boolean(),
+  creator_id: Type.Union([Type.String(), Type.Null()]),
+  created_at: Type.String({ format: 'date-time' }),
+  last_seq: Type.Integer(),
+  last_read_seq: Type.Optional(Type.Integer({ description: 'for the caller, when a member' })),
+  unread_count: Type.Optional(Type.Integer({ description: 'other people’s messages after last_read_seq' })),
+  is_member: Type.Optional(Type.Boolean()),
+});
+export type ChannelView = Static<typeof Channel>;
+
+export const Creator = Type.Object({
+  id: Type.String(),
+  username: Type.Union([Type.String(), Type.Null()]),
+  first_name: Type.String(),
+  last_name: Type.String(),
+  photo_url: Type.Union([Type.String(), Type.Null()]),
+});
+export type CreatorView = Static<typeof Creator>;
+
+export const Reaction = Type.Object({ emoji: Type.String(), count: Type.Integer(), me: Type.Optional(Type.Boolean()) });
+
+export const Message = Type.Object({
+  id: Type.String(),
+  kind: Type.Literal('message'),
+  channel_id: Type.String(),
+  seq: Type.Integer(),
+  body: Type.String(),
+  creator: Type.Union([Creator, Type.Null()]),
+  created_at: Type.String({ format: 'date-time' }),
+  edited_at: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
+  nonce: Type.Union([Type.String(), Type.Null()]),
+  reactions: Type.Array(Reaction),
+  reply_to: Type.Null(),
+  quote: Type.Null(),
+  reply_count: Type.Integer(),
+  mentions: Type.Array(Type.String()),
+});
+export type MessageView = Static<typeof Message>;
+
+export const Announcement = Type.Object({
+  id: Type.String(),
+  kind: Type.Literal('announcement'),
+  channel_id: Type.String(),
+  seq: Type.Integer(),
+  body: Type.String(),
+  creator: Type.Null(),
+  announcement: Type.Object({ type: Type.String() }, { additionalProperties: true }),
+  created_at: Type.String({ format: 'date-time' }),
+});
+export type AnnouncementView = Static<typeof Announcement>;
+
+export const HistoryItem = Type.Union([Message, Announcement]);
+export type HistoryItemView = MessageView | AnnouncementView;
+
+export const Member = Type.Composite([Creator, Type.Object({ joined_at: Type.String({ format: 'date-time' }), is_creator: Type.Boolean() })]);
+export type MemberView = Static<typeof Member>;
+
+export const ReadMarker = Type.Object({ channel_id: Type.String(), last_read_seq: Type.Integer(), unread_count: Type.Integer() });
+export const MessageReactions = Type.Object({ message_id: Type.String(), reactions: Type.Array(Reaction) });

@@ -1,0 +1,419 @@
+import type { RateRule } from '../../config.js';
+import type { Bus, ChannelEventMessage } from '../../platform/bus/index.js';
+import { topics } from '../../platform/bus/index.js';
+import { iso, type Clock } from '../../platform/clock.js';
+import { RiffError } from '../../platform/errors.js';
+import type { Identity } from '../../platform/http/auth.js';
+import type { RateLimiter } from '../../platform/http/rate-limit.js';
+import type { IdGenerator } from '../../platform/ids.js';
+import { afterCommit, inTransaction, uniqueViolation, type Database } from '../../platform/storage/database.js';
+import { GENERAL_CHANNEL_ID } from '../../platform/storage/migrations/0002_channels.js';
+import type { ChannelRow, MessageRow, UserRow } from '../../platform/storage/tables.js';
+import { displayName, type AccountsService, type PublicProfile } from '../accounts/index.js';
+import { groupReactions, presentChannel, presentItem } from './present.js';
+import type { ChannelsRepository } from './repository.js';
+import type {
+  AnnouncementView,
+  ChannelView,
+  CreateChannelInput,
+  HistoryItemView,
+  MemberView,
+  MessageView,
+  PostMessageInput,
+  UpdateChannelInput,
+} from './schema.js';
+
+export interface ChannelsDeps {
+  clock: Clock;
+  ids: IdGenerator;
+  bus: Bus;
+  accounts: AccountsService;
+  repo: ChannelsRepository;
+  limiter: RateLimiter;
+  messageRate: RateRule;
+}
+
+type Frame = ChannelEventMessage['frame'];
+
+interface Access {
+  channel: ChannelRow;
+  member: boolean;
+}
+
+const DEFAULT_HISTORY = 100;
+const DEFAULT_SEARCH = 50;
+
+export function channelsService(deps: ChannelsDeps) {
+  const { clock, ids, bus, accounts, repo } = deps;
+
+  const publishAfterCommit = (trx: Database, frame: Frame) =>
+    afterCommit(trx, () => bus.publish(topics.channel(frame.channel_id), { kind: 'channel_event', frame }));
+
+  const membershipAfterCommit = (trx: Database, channelId: string, userId: string, member: boolean) =>
+    afterCommit(trx, () => bus.publish(topics.user(userId), { kind: 'membership', user_id: userId, channel_id: channelId, member }));
+
+  async function profileOf(db: Database, userId: string): Promise<PublicProfile> {
+    const profile = (await accounts.profiles(db, [userId])).get(userId);
+    if (!profile || profile.role === 'guest') throw new RiffError('not_found', 'No such user');
+    return profile;
+  }
+
+  /** History items as `viewerId` sees them; without a viewer, as frames carry them (no `me`). */
+  async function present(db: Database, rows: MessageRow[], viewerId?: string): Promise<HistoryItemView[]> {
+    const profiles = await accounts.profiles(db, rows.flatMap((r) => (r.author_id ? [r.author_id] : [])));
+    const messageIds = rows.filter((r) => r.kind === 'message').map((r) => r.id);
+    const reactions = groupReactions(await repo.reactionCounts(db, messageIds, viewerId), viewerId !== undefined);
+    return rows.map((row) => presentItem(row, profiles, reactions));
+  }
+
+  const presentOne = async (db: Database, row: MessageRow, viewerId?: string) => (await present(db, [row], viewerId))[0] as MessageView;
+
+  async function reactionsOf(db: Database, messageId: string, viewerId?: string): Promise<MessageView['reactions']> {
+    return groupReactions(await repo.reactionCounts(db, [messageId], viewerId), viewerId !== undefined).get(messageId) ?? [];
+  }
+
+  /**
+   * Writes an announcement: one log row, one history item, one frame. `frameType` names the
+   * change; for `channel.updated` the frame's data is the channel and the item rides along.
+   */
+  async function announce(
+    trx: Database,
+    channel: ChannelRow,
+    frameType: 'announcement' | 'member.joined' | 'member.left' | 'channel.updated',
+    announcement: { type: string } & Record<string, unknown>,
+    body: string,
+  ): Promise<AnnouncementView> {
+    const now = clock.now();
+    const seq = await repo.nextSeq(trx, channel.id, now);
+    const row: MessageRow = {
+      id: ids.next(),
+      channel_id: channel.id,
+      seq,
+      kind: 'announcement',
+      author_id: null,
+      body,
+      nonce: null,
+      announcement: JSON.stringify(announcement),
+      created_at: now,
+      edited_at: null,
+      deleted_at: null,
+    };
+    await repo.insertMessage(trx, row);
+    const item = presentItem(row, new Map(), new Map()) as AnnouncementView;
+    const updated = frameType === 'channel.updated' ? presentChannel({ ...(await repo.findChannel(trx, channel.id))! }) : undefined;
+    await repo.insertEvent(trx, {
+      channel_id: channel.id,
+      seq,
+      type: frameType,
+      message_id: row.id,
+      payload: updated ? JSON.stringify(updated) : null,
+      created_at: now,
+    });
+    publishAfterCommit(trx, updated ? { type: frameType, channel_id: channel.id, seq, data: updated, announcement: item } : { type: frameType, channel_id: channel.id, seq, data: item });
+    return item;
+  }
+
+  /** A change to an existing message (edit, delete, reaction): one log row and its frame. */
+  async function logChange(trx: Database, channelId: string, type: string, messageId: string, data: unknown, payload?: unknown): Promise<number> {
+    const now = clock.now();
+    const seq = await repo.nextSeq(trx, channelId, now);
+    await repo.insertEvent(trx, { channel_id: channelId, seq, type, message_id: messageId, payload: payload === undefined ? null : JSON.stringify(payload), created_at: now });
+    publishAfterCommit(trx, { type, channel_id: channelId, seq, data });
+    return seq;
+  }
+
+  /** Who may see a channel: members; for public channels every registered user. Guests only their rooms. */
+  async function access(db: Database, me: Identity, channelId: string): Promise<Access> {
+    const channel = await repo.findChannel(db, channelId);
+    if (!channel) throw new RiffError('not_found', 'No such channel');
+    if (me.role === 'guest' && channel.kind !== 'conversation') throw new RiffError('guest_forbidden');
+    const member = (await repo.findMember(db, channelId, me.userId)) !== undefined;
+    if (channel.private === 1 && !member) throw new RiffError('forbidden', 'This channel is private');
+    return { channel, member };
+  }
+
+  /** A message the caller may read; anything else (unknown, deleted, in a channel they cannot see) is 404. */
+  async function readableMessage(db: Database, me: Identity, messageId: string): Promise<{ message: MessageRow; access: Access }> {
+    const message = await repo.findMessage(db, messageId);
+    if (message) {
+      try {
+        return { message, access: await access(db, me, message.channel_id) };
+      } catch (error) {
+        if (!(error instanceof RiffError)) throw error;
+      }
+    }
+    throw new RiffError('not_found', 'No such message');
+  }
+
+  function assertManager(me: Identity, channel: ChannelRow): void {
+    if (channel.creator_id !== me.userId && me.role !== 'admin') {
+      throw new RiffError('forbidden', 'Only the channel’s creator can do this');
+    }
+  }
+
+  function assertDeletable(channel: ChannelRow): void {
+    if (channel.id === GENERAL_CHANNEL_ID) throw new RiffError('channel_protected', 'General belongs to everyone and cannot be deleted');
+    if (channel.kind === 'event') throw new RiffError('channel_protected', 'A meetup’s channel goes with the meetup: cancel the meetup instead');
+  }
+
+  /** Makes `userId` a member (announced as joined, or as added by `by`); false if they already were. */
+  async function join(trx: Database, channel: ChannelRow, user: PublicProfile, by?: PublicProfile): Promise<boolean> {
+    if (!(await repo.addMember(trx, channel.id, user.id, clock.now(), channel.last_seq))) return false;
+    if (by && by.id !== user.id) {
+      await announce(trx, channel, 'member.joined', { type: 'member_added', user_id: user.id, by_user_id: by.id }, `${displayName(by)} added ${displayName(user)}`);
+    } else {
+      await announce(trx, channel, 'member.joined', { type: 'member_joined', user_id: user.id }, `${displayName(user)} joined`);
+    }
+    membershipAfterCommit(trx, channel.id, user.id, true);
+    return true;
+  }
+
+  async function postOnce(db: Database, me: Identity, channelId: string, input: PostMessageInput): Promise<{ message: MessageView; created: boolean }> {
+    return inTransaction(db, async (trx) => {
+      const { channel, member } = await access(trx, me, channelId);
+      await repo.lockChannel(trx, channelId);
+      if (input.nonce !== undefined) {
+        const existing = await repo.findByNonce(trx, me.userId, input.nonce);
+        if (existing) return { message: await sameSend(trx, existing, channelId, input, me), created: false };
+      }
+      deps.limiter.consume(`messages:${me.userId}`, deps.messageRate);
+      if (!member) await join(trx, channel, await profileOf(trx, me.userId));
+      const now = clock.now();
+      const seq = await repo.nextSeq(trx, channelId, now);
+      const row: MessageRow = {
+        id: ids.next(),
+        channel_id: channelId,
+        seq,
+        kind: 'message',
+        author_id: me.userId,
+        body: input.body,
+        nonce: input.nonce ?? null,
+        announcement: null,
+        created_at: now,
+        edited_at: null,
+        deleted_at: null,
+      };
+      await repo.insertMessage(trx, row);
+      await repo.indexMessage(trx, row.id, row.body);
+      await repo.insertEvent(trx, { channel_id: channelId, seq, type: 'message.created', message_id: row.id, payload: null, created_at: now });
+      await repo.moveReadMarker(trx, channelId, me.userId, seq);
+      const message = await presentOne(trx, row, me.userId);
+      publishAfterCommit(trx, { type: 'message.created', channel_id: channelId, seq, data: { ...message, reactions: [] } });
+      return { message, created: true };
+    });
+  }
+
+  /** A retried send returns the original; the same nonce on something else is a conflict. */
+  async function sameSend(db: Database, existing: MessageRow, channelId: string, input: PostMessageInput, me: Identity): Promise<MessageView> {
+    if (existing.deleted_at !== null) throw new RiffError('nonce_reused', 'This nonce belonged to a message that has since been deleted');
+    if (existing.channel_id !== channelId || existing.body !== input.body) throw new RiffError('nonce_reused');
+    return presentOne(db, existing, me.userId);
+  }
+
+  async function members(db: Database, me: Identity, channelId: string): Promise<MemberView[]> {
+    const { channel } = await access(db, me, channelId);
+    const rows = await repo.listMembers(db, channelId);
+    const profiles = await accounts.profiles(db, rows.map((r) => r.user_id));
+    return rows.flatMap((row) => {
+      const profile = profiles.get(row.user_id);
+      if (!profile) return [];
+      const { role: _role, ...publicProfile } = profile;
+      return [{ ...publicProfile, joined_at: iso(row.joined_at), is_creator: channel.creator_id === row.user_id }];
+    });
+  }
+
+  return {
+    /** Everyone registered is in General; runs inside the sign-up transaction. */
+    async joinGeneral(trx: Database, user: UserRow): Promise<void> {
+      const general = await repo.findChannel(trx, GENERAL_CHANNEL_ID);
+      if (general) await join(trx, general, { id: user.id, username: user.username, first_name: user.first_name, last_name: user.last_name, photo_url: user.photo_url });
+    },
+
+    async list(db: Database, me: Identity): Promise<ChannelView[]> {
+      const rows = await repo.listForMember(db, me.userId);
+      return rows.map((row) => ({ ...presentChannel(row), last_read_seq: row.last_read_seq, unread_count: Number(row.unread_count), is_member: true }));
+    },
+
+    async discover(db: Database, me: Identity, q: string | undefined): Promise<ChannelView[]> {
+      const rows = await repo.discoverPublic(db, me.userId, q?.trim() || undefined);
+      return rows.map(({ member_id, last_read_seq, ...row }) => ({
+        ...presentChannel(row),
+        is_member: member_id !== null,
+        ...(last_read_seq !== null ? { last_read_seq } : {}),
+      }));
+    },
+
+    async create(db: Database, me: Identity, input: CreateChannelInput): Promise<ChannelView> {
+      return inTransaction(db, async (trx) => {
+        const creator = await profileOf(trx, me.userId);
+        const others = (input.members ?? []).filter((id) => id !== me.userId);
+        const profiles = await accounts.profiles(trx, others);
+        const unknown = others.filter((id) => profiles.get(id)?.role === undefined || profiles.get(id)?.role === 'guest');
+        if (unknown.length > 0) throw new RiffError('validation_failed', 'Some members are not Riff users', unknown.map((id) => ({ field: 'members', user_id: id })));
+        const now = clock.now();
+        const channel: ChannelRow = {
+          id: ids.next(),
+          kind: 'channel',
+          name: input.name,
+          description: input.description ?? '',
+          private: input.private ? 1 : 0,
+          creator_id: me.userId,
+          created_at: now,
+          updated_at: now,
+          last_seq: 0,
+          last_activity_at: now,
+        };
+        await repo.insertChannel(trx, channel);
+        for (const id of [me.userId, ...others]) {
+          await repo.addMember(trx, channel.id, id, now);
+          membershipAfterCommit(trx, channel.id, id, true);
+        }
+        await announce(trx, channel, 'announcement', { type: 'channel_created', user_id: me.userId }, `${displayName(creator)} created ${channel.name}`);
+        const created = (await repo.findChannel(trx, channel.id))!;
+        return { ...presentChannel(created), last_read_seq: 0, unread_count: 0, is_member: true };
+      });
+    },
+
+    async update(db: Database, me: Identity, channelId: string, input: UpdateChannelInput): Promise<ChannelView> {
+      return inTransaction(db, async (trx) => {
+        const { channel, member } = await access(trx, me, channelId);
+        assertManager(me, channel);
+        if (channel.kind !== 'channel') throw new RiffError('channel_protected', 'This channel is named after what it belongs to');
+        const changes = { ...(input.name !== undefined ? { name: input.name } : {}), ...(input.description !== undefined ? { description: input.description } : {}) };
+        await repo.updateChannel(trx, channelId, { ...changes, updated_at: clock.now() });
+        const by = displayName(await profileOf(trx, me.userId));
+        const renamed = input.name !== undefined && input.name !== channel.name;
+        await announce(
+          trx,
+          channel,
+          'channel.updated',
+          renamed ? { type: 'channel_renamed', user_id: me.userId, name: input.name } : { type: 'channel_updated', user_id: me.userId },
+          renamed ? `${by} renamed the channel to ${input.name}` : `${by} changed the channel’s description`,
+        );
+        const updated = (await repo.findChannel(trx, channelId))!;
+        return { ...presentChannel(updated), is_member: member };
+      });
+    },
+
+    async remove(db: Database, me: Identity, channelId: string): Promise<ChannelView> {
+      return inTransaction(db, async (trx) => {
+        const { channel } = await access(trx, me, channelId);
+        assertManager(me, channel);
+        assertDeletable(channel);
+        const members = await repo.listMembers(trx, channelId);
+        await repo.deleteChannel(trx, channelId);
+        const view = presentChannel(channel);
+        afterCommit(trx, () => bus.publish(topics.channel(channelId), { kind: 'channel_event', frame: { type: 'channel.deleted', channel_id: channelId, data: view } }));
+        for (const m of members) membershipAfterCommit(trx, channelId, m.user_id, false);
+        return view;
+      });
+    },
+
+    members,
+
+    /** Adds a member: the creator adds anyone; anyone may add themself to a public channel. */
+    async addMember(db: Database, me: Identity, channelId: string, userId: string): Promise<{ added: boolean; members: MemberView[] }> {
+      const added = await inTransaction(db, async (trx) => {
+        const { channel } = await access(trx, me, channelId);
+        if (userId !== me.userId) assertManager(me, channel);
+        if (channel.kind === 'conversation' || channel.kind === 'dm') throw new RiffError('channel_protected', 'Conversations keep the people they started with');
+        const user = await profileOf(trx, userId);
+        return join(trx, channel, user, await profileOf(trx, me.userId));
+      });
+      return { added, members: await members(db, me, channelId) };
+    },
+
+    /** Removes a member: the creator removes anyone; a member may remove themself (leave). */
+    async removeMember(db: Database, me: Identity, channelId: string, userId: string): Promise<void> {
+      await inTransaction(db, async (trx) => {
+        const { channel } = await access(trx, me, channelId);
+        if (userId !== me.userId) assertManager(me, channel);
+        if (channel.id === GENERAL_CHANNEL_ID) throw new RiffError('channel_protected', 'Everyone stays in General');
+        const user = await profileOf(trx, userId);
+        if (!(await repo.removeMember(trx, channelId, userId))) throw new RiffError('not_found', 'Not a member of this channel');
+        if (userId === me.userId) {
+          await announce(trx, channel, 'member.left', { type: 'member_left', user_id: userId }, `${displayName(user)} left`);
+        } else {
+          const by = await profileOf(trx, me.userId);
+          await announce(trx, channel, 'member.left', { type: 'member_removed', user_id: userId, by_user_id: me.userId }, `${displayName(by)} removed ${displayName(user)}`);
+        }
+        membershipAfterCommit(trx, channelId, userId, false);
+      });
+    },
+
+    async history(db: Database, me: Identity, channelId: string, cursor: { before?: number; after?: number; limit?: number }) {
+      await access(db, me, channelId);
+      const page = await repo.history(db, channelId, { ...cursor, limit: cursor.limit ?? DEFAULT_HISTORY });
+      return { items: await present(db, page.items, me.userId), more: page.more };
+    },
+
+    async post(db: Database, me: Identity, channelId: string, input: PostMessageInput): Promise<{ message: MessageView; created: boolean }> {
+      try {
+        return await postOnce(db, me, channelId, input);
+      } catch (error) {
+        // Two sends with one nonce raced on different channels: the loser sees the winner's row now.
+        if (input.nonce === undefined || !uniqueViolation(error)?.includes('nonce')) throw error;
+        const existing = await repo.findByNonce(db, me.userId, input.nonce);
+        if (!existing) throw error;
+        return { message: await sameSend(db, existing, channelId, input, me), created: false };
+      }
+    },
+
+    async markRead(db: Database, me: Identity, channelId: string, seq: number) {
+      const { member } = await access(db, me, channelId);
+      if (!member) throw new RiffError('forbidden', 'Join the channel to keep a read marker in it');
+      await repo.moveReadMarker(db, channelId, me.userId, seq);
+      const marker = (await repo.unreadFor(db, channelId, me.userId))!;
+      return { channel_id: channelId, last_read_seq: marker.last_read_seq, unread_count: Number(marker.unread_count) };
+    },
+
+    async edit(db: Database, me: Identity, messageId: string, body: string): Promise<MessageView> {
+      return inTransaction(db, async (trx) => {
+        const { message } = await readableMessage(trx, me, messageId);
+        if (message.kind !== 'message' || message.author_id !== me.userId) throw new RiffError('forbidden', 'Only its author can edit a message');
+        await repo.lockChannel(trx, message.channel_id);
+        const now = clock.now();
+        await repo.editMessage(trx, message, body, now);
+        await repo.indexMessage(trx, message.id, body);
+        const edited = { ...message, body, edited_at: now };
+        await logChange(trx, message.channel_id, 'message.updated', message.id, await presentOne(trx, edited));
+        return presentOne(trx, edited, me.userId);
+      });
+    },
+
+    async deleteMessage(db: Database, me: Identity, messageId: string): Promise<{ id: string }> {
+      return inTransaction(db, async (trx) => {
+        const { message } = await readableMessage(trx, me, messageId);
+        if (message.kind !== 'message' || message.author_id !== me.userId) throw new RiffError('forbidden', 'Only its author can delete a message');
+        await repo.lockChannel(trx, message.channel_id);
+        await repo.deleteMessage(trx, message.id, clock.now());
+        await repo.indexMessage(trx, message.id, null);
+        await logChange(trx, message.channel_id, 'message.deleted', message.id, { id: message.id });
+        return { id: message.id };
+      });
+    },
+
+    /** Adds or removes my `emoji` on a message; a change is logged, a repeat is not. */
+    async react(db: Database, me: Identity, messageId: string, emoji: string, on: boolean) {
+      return inTransaction(db, async (trx) => {
+        const { message } = await readableMessage(trx, me, messageId);
+        if (message.kind !== 'message') throw new RiffError('forbidden', 'Announcements take no reactions');
+        await repo.lockChannel(trx, message.channel_id);
+        const changed = on ? await repo.addReaction(trx, message.id, me.userId, emoji, clock.now()) : await repo.removeReaction(trx, message.id, me.userId, emoji);
+        if (changed) {
+          const change = { user_id: me.userId, emoji, reacted: on };
+          await logChange(trx, message.channel_id, 'reaction.updated', message.id, { message_id: message.id, reactions: await reactionsOf(trx, message.id), ...change }, change);
+        }
+        return { message_id: message.id, reactions: await reactionsOf(trx, message.id, me.userId) };
+      });
+    },
+
+    async search(db: Database, me: Identity, filter: { q: string; channelId?: string; before?: string; limit?: number }): Promise<MessageView[]> {
+      if (filter.channelId) await access(db, me, filter.channelId);
+      const rows = await repo.search(db, { ...filter, q: filter.q.trim(), readerId: me.userId, limit: filter.limit ?? DEFAULT_SEARCH });
+      return (await present(db, rows, me.userId)) as MessageView[];
+    },
+  };
+}
+
+export type ChannelsService = ReturnType<typeof channelsService>;
