@@ -32,16 +32,16 @@ export interface Riff {
  */
 export async function buildApp(config: Config, options: AppOptions = {}): Promise<Riff> {
   const clock = options.clock ?? systemClock;
-  const storage = openStorage(config);
+  const metrics = createMetrics();
+  const http = await createHttpServer({ logLevel: config.logLevel, metrics, version });
+  const storage = openStorage({ ...config, onConnectionError: (error) => http.log.warn({ err: error }, 'database connection lost') });
+  http.addHook('onClose', () => storage.close());
   try {
     await migrateToLatest(storage);
   } catch (error) {
-    await storage.close();
+    await http.close();
     throw error;
   }
-  const metrics = createMetrics();
-  const http = await createHttpServer({ logLevel: config.logLevel, metrics, version });
-  http.addHook('onClose', () => storage.close());
 
   const ids = timeOrderedIds(clock);
   const limiter = new RateLimiter(clock, config.rateLimits.enabled);

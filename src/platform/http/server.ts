@@ -4,7 +4,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply, type HTTPMethods } from 'fastify';
 import type { LogLevel } from '../../config.js';
 import { RiffError, envelope, type ErrorCode } from '../errors.js';
-import { loggerOptions } from '../log.js';
+import { loggerOptions, redactPath } from '../log.js';
 import type { Metrics } from './metrics.js';
 import { assertCleanInput, validationDetails, validatorCompiler } from './validation.js';
 
@@ -53,12 +53,23 @@ export async function createHttpServer(options: HttpOptions): Promise<HttpServer
       const incoming = req.headers['x-request-id'];
       return typeof incoming === 'string' && REQUEST_ID.test(incoming) ? incoming : randomUUID();
     },
-    return503OnClosing: true,
+    // While closing, requests on open connections are still answered (with `Connection: close`).
+    return503OnClosing: false,
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   app.setValidatorCompiler(validatorCompiler);
   // Bodies are JSON only: anything else is a 415, not a string handed to a route.
   app.removeContentTypeParser('text/plain');
+  // An empty body is no body whatever its Content-Type, also when it comes chunked (no
+  // Content-Length), which only reading it can tell.
+  const parseJson = app.getDefaultJsonParser('error', 'error');
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) =>
+    body.length === 0 ? done(null, undefined) : parseJson(request, body as string, done),
+  );
+  app.addContentTypeParser('*', { parseAs: 'buffer' }, (_request, body, done) =>
+    body.length === 0 ? done(null, undefined) : done(new RiffError('unsupported_media_type'), undefined),
+  );
   app.decorateRequest('identity', null);
 
   app.addHook('onRequest', async (request, reply) => {
@@ -68,6 +79,16 @@ export async function createHttpServer(options: HttpOptions): Promise<HttpServer
     if (headers['content-length'] === '0' || (headers['content-length'] === undefined && headers['transfer-encoding'] === undefined)) {
       delete headers['content-type'];
     }
+  });
+
+  // Once closing, answers end their keep-alive connection: a request in flight at shutdown
+  // still gets its answer, and close() does not then wait for the client to hang up.
+  let closing = false;
+  app.addHook('preClose', async () => {
+    closing = true;
+  });
+  app.addHook('onSend', async (_request, reply) => {
+    if (closing) reply.header('connection', 'close');
   });
 
   app.addHook('preValidation', async (request) => {
@@ -98,11 +119,13 @@ export async function createHttpServer(options: HttpOptions): Promise<HttpServer
 
   app.setNotFoundHandler((request, reply) => {
     const path = request.url.split('?')[0] ?? '/';
+    // The path may hold a credential (`/api/applications/{token}`): it is not echoed back.
+    const shown = redactPath(path);
     const allowed = METHODS.filter((method) => app.findRoute({ method, url: path }));
     if (allowed.length > 0) {
-      return send(reply, new RiffError('method_not_allowed', `${request.method} is not allowed on ${path}`, [{ allow: allowed }], { allow: allowed.join(', ') }));
+      return send(reply, new RiffError('method_not_allowed', `${request.method} is not allowed on ${shown}`, [{ allow: allowed }], { allow: allowed.join(', ') }));
     }
-    return send(reply, new RiffError('route_not_found', `No route ${request.method} ${path}`));
+    return send(reply, new RiffError('route_not_found', `No route ${request.method} ${shown}`));
   });
 
   await app.register(swagger, {

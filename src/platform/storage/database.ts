@@ -35,12 +35,14 @@ export interface Storage {
 export interface StorageOptions {
   dataDir: string;
   databaseUrl: string | undefined;
+  /** A pooled PostgreSQL connection failed while idle (server restart, network): the pool replaces it. */
+  onConnectionError?: (error: Error) => void;
 }
 
 const INT8_OID = 20;
 
 export function openStorage(options: StorageOptions): Storage {
-  return options.databaseUrl ? openPostgres(options.databaseUrl) : openSqlite(options.dataDir);
+  return options.databaseUrl ? openPostgres(options.databaseUrl, options.onConnectionError) : openSqlite(options.dataDir);
 }
 
 /**
@@ -91,7 +93,7 @@ function openSqlite(dataDir: string): Storage {
   };
 }
 
-function openPostgres(url: string): Storage {
+function openPostgres(url: string, onConnectionError: (error: Error) => void = () => {}): Storage {
   const pool = new pg.Pool({
     connectionString: url,
     max: 10,
@@ -102,6 +104,8 @@ function openPostgres(url: string): Storage {
     },
     options: '-c synchronous_commit=on',
   });
+  // Without a listener an idle connection's error would end the process.
+  pool.on('error', onConnectionError);
   const db = new Kysely<Tables>({ dialect: new PostgresDialect({ pool }) });
   return {
     db,

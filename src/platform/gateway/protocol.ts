@@ -1,0 +1,100 @@
+/**
+ * Every frame of `/v1/ws`, both ways, in one place. Adding a frame type breaks the build
+ * until every `switch` over it handles the new case.
+ */
+import { Type, type Static } from '@sinclair/typebox';
+import { TypeCompiler } from '@sinclair/typebox/compiler';
+import type { UserView } from '../../modules/accounts/schema.js';
+import type { AnnouncementView, ChannelView, MessageView } from '../../modules/channels/schema.js';
+
+const Id = Type.String({ pattern: '^[A-Za-z0-9._~-]{1,64}$' });
+
+export const ClientFrameSchema = Type.Union([
+  Type.Object({
+    type: Type.Literal('auth'),
+    token: Type.String({ minLength: 1, maxLength: 200 }),
+    resume: Type.Optional(Type.Record(Type.String({ pattern: '^[A-Za-z0-9._~-]{1,64}$' }), Type.Integer({ minimum: 0 }))),
+  }),
+  Type.Object({ type: Type.Literal('subscribe'), channel_id: Id, after_seq: Type.Optional(Type.Integer({ minimum: 0 })) }),
+  Type.Object({ type: Type.Literal('unsubscribe'), channel_id: Id }),
+  Type.Object({
+    type: Type.Literal('send'),
+    channel_id: Id,
+    body: Type.String({ maxLength: 20_000 }),
+    nonce: Type.String({ minLength: 1, maxLength: 100 }),
+  }),
+  Type.Object({ type: Type.Literal('typing'), channel_id: Id }),
+  Type.Object({ type: Type.Literal('read'), channel_id: Id, seq: Type.Integer({ minimum: 0 }) }),
+  Type.Object({ type: Type.Literal('ping') }),
+]);
+
+export type ClientFrame = Static<typeof ClientFrameSchema>;
+
+const clientFrame = TypeCompiler.Compile(ClientFrameSchema);
+
+/** Parses one client frame, or says in a sentence what is wrong with it. */
+export function parseClientFrame(text: string): { frame: ClientFrame } | { error: string } {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    return { error: 'A frame must be one JSON object' };
+  }
+  if (clientFrame.Check(value)) return { frame: value };
+  const type = (value as { type?: unknown } | null)?.type;
+  if (typeof type !== 'string' || !ClientFrameSchema.anyOf.some((s) => s.properties.type.const === type)) {
+    return { error: `Unknown frame type ${JSON.stringify(type ?? null)}` };
+  }
+  const first = [...clientFrame.Errors(value)].find((e) => e.path !== '/type');
+  return { error: `Bad ${type} frame${first ? `: ${first.path || 'frame'} ${first.message}` : ''}` };
+}
+
+interface SeqFrame<T extends string, D> {
+  type: T;
+  channel_id: string;
+  seq: number;
+  data: D;
+}
+
+export interface ReactionChange {
+  message_id: string;
+  reactions: MessageView['reactions'];
+  user_id: string;
+  emoji: string;
+  reacted: boolean;
+}
+
+/** A committed row of a channel's log: it goes to every subscriber of the channel. */
+export type ChannelEventFrame =
+  | SeqFrame<'message.created' | 'message.updated', MessageView>
+  | SeqFrame<'message.deleted', { id: string }>
+  | SeqFrame<'reaction.updated', ReactionChange>
+  | SeqFrame<'announcement' | 'member.joined' | 'member.left', AnnouncementView>
+  | (SeqFrame<'channel.updated', ChannelView> & { announcement: AnnouncementView });
+
+/** Frames for a channel's subscribers that are not log rows (no seq). */
+export type ChannelSignalFrame =
+  | { type: 'channel.deleted'; channel_id: string; data: ChannelView }
+  | { type: 'typing'; channel_id: string; data: { user_id: string; username: string | null } };
+
+export type ChannelFrame = ChannelEventFrame | ChannelSignalFrame;
+
+export type ServerFrame =
+  | ChannelFrame
+  | { type: 'ready'; data: { user: UserView; channels: Array<{ id: string; last_seq: number }> } }
+  | { type: 'presence'; data: { user_id: string; online: boolean } }
+  | { type: 'read'; channel_id: string; data: { last_read_seq: number } }
+  | { type: 'ack'; nonce: string; data: MessageView }
+  | { type: 'error'; nonce?: string; code: string; message: string }
+  | { type: 'resync_required'; channel_id: string }
+  | { type: 'pong' };
+
+/** Close codes: 4xxx are Riff's own, so clients can tell why without parsing reasons. */
+export const CloseCode = {
+  unauthorized: 4401,
+  authTimeout: 4408,
+  sessionEnded: 4403,
+  slowConsumer: 4429,
+  rateLimited: 4430,
+  shuttingDown: 1001,
+} as const;
