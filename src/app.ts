@@ -1,8 +1,10 @@
 import { createRequire } from 'node:module';
 import type { Config } from './config.js';
-import { accountsRoutes, accountsService, type AccountsService } from './modules/accounts/index.js';
+import { accountsRoutes, accountsService, presentUser, type AccountsService } from './modules/accounts/index.js';
 import { channelsRepository, channelsRoutes, channelsService } from './modules/channels/index.js';
+import { topics } from './platform/bus/index.js';
 import { localBus } from './platform/bus/local.js';
+import { createGateway } from './platform/gateway/gateway.js';
 import { systemClock, type Clock } from './platform/clock.js';
 import { createGuards } from './platform/http/auth.js';
 import { createMetrics } from './platform/http/metrics.js';
@@ -54,6 +56,7 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
     limiter,
     failedLogins: config.rateLimits.failedLoginsPerAccount,
     onSignUp: (trx, user) => channels.joinGeneral(trx, user),
+    onSessionsEnded: (userId, tokenHash) => bus.publish(topics.user(userId), { kind: 'session_ended', user_id: userId, token_hash: tokenHash }),
   });
   const channels = channelsService({
     clock,
@@ -65,10 +68,28 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
     messageRate: config.rateLimits.messagesPerUser,
   });
   const guards = createGuards((token) => accounts.verify(storage.db, token));
+  const { db } = storage;
+  const gateway = createGateway(http, {
+    bus,
+    clock,
+    metrics,
+    limiter,
+    options: config.gateway,
+    services: {
+      authenticate: (token) => accounts.verify(db, token),
+      profile: async (identity) => presentUser(await accounts.profile(db, identity.userId, identity.userId), identity.userId),
+      memberships: (userId) => channels.memberships(db, userId),
+      followable: (identity, channelId) => channels.followable(db, identity, channelId),
+      head: (channelId) => channels.head(db, channelId),
+      replay: (channelId, afterSeq, limit) => channels.replay(db, channelId, afterSeq, limit),
+      send: async (identity, channelId, body, nonce) => (await channels.post(db, identity, channelId, { body, nonce })).message,
+      markRead: (identity, channelId, seq, origin) => channels.markRead(db, identity, channelId, seq, origin),
+    },
+  });
 
   operationsRoutes(http, { storage, metrics });
-  accountsRoutes(http, { db: storage.db, accounts, guards, limiter, limits: config.rateLimits });
-  channelsRoutes(http, { db: storage.db, channels, guards, limits: config.rateLimits });
+  accountsRoutes(http, { db, accounts, guards, limiter, limits: config.rateLimits });
+  channelsRoutes(http, { db, channels, guards, presence: gateway });
 
   await http.ready();
   return { http, storage, accounts };

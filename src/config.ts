@@ -18,6 +18,22 @@ export interface RateLimits {
   messagesPerUser: RateRule;
 }
 
+/** The WebSocket gateway's bounds; tests shorten the times. */
+export interface GatewayOptions {
+  /** A socket whose unsent backlog passes this is cut off (slow consumer). */
+  maxBufferedBytes: number;
+  maxFrameBytes: number;
+  authTimeoutMs: number;
+  heartbeatMs: number;
+  /** A resume further behind than this gets `resync_required` instead of a replay. */
+  replayLimit: number;
+  /** Frames one socket may send per window. */
+  frameRate: RateRule;
+  typingIntervalMs: number;
+  /** How long a row that arrived ahead of a missing one waits before the missing one is read from the log. */
+  gapWaitMs: number;
+}
+
 export interface Config {
   port: number;
   host: string;
@@ -30,6 +46,7 @@ export interface Config {
   rateLimits: RateLimits;
   /** scrypt cost (N); lowered only by tests that sign up many users. */
   passwordCost: number;
+  gateway: GatewayOptions;
 }
 
 const HOUR = 3_600_000;
@@ -51,6 +68,16 @@ export const defaultConfig: Config = {
     messagesPerUser: { max: 100, windowMs: 10_000 },
   },
   passwordCost: 16384,
+  gateway: {
+    maxBufferedBytes: 1_048_576,
+    maxFrameBytes: 65_536,
+    authTimeoutMs: 5_000,
+    heartbeatMs: 30_000,
+    replayLimit: 1_000,
+    frameRate: { max: 200, windowMs: 10_000 },
+    typingIntervalMs: 2_000,
+    gapWaitMs: 50,
+  },
 };
 
 export class ConfigError extends Error {}

@@ -5,6 +5,7 @@
 export const catalogue = {
   invalid_json: { status: 400, message: 'The request body is not valid JSON' },
   validation_failed: { status: 400, message: 'The request is invalid' },
+  invalid_frame: { status: 400, message: 'That frame is not one Riff understands' },
   invalid_text: { status: 400, message: 'Text must not contain NUL characters or unpaired surrogates' },
   unauthorized: { status: 401, message: 'Sign in to do this' },
   invalid_credentials: { status: 401, message: 'Wrong login or password' },
@@ -15,6 +16,7 @@ export const catalogue = {
   not_found: { status: 404, message: 'Not found' },
   route_not_found: { status: 404, message: 'No such route' },
   method_not_allowed: { status: 405, message: 'This method is not allowed here' },
+  upgrade_required: { status: 426, message: 'Connect with a WebSocket (Upgrade: websocket)' },
   username_taken: { status: 409, message: 'That username is taken' },
   email_taken: { status: 409, message: 'That email is already registered' },
   nonce_reused: { status: 409, message: 'This nonce was already used for another message' },

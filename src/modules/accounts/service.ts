@@ -26,6 +26,8 @@ export interface AccountsDeps {
   failedLogins: RateRule;
   /** Runs in the sign-up transaction: other modules welcome the new user (General). */
   onSignUp?: (trx: Database, user: UserRow) => Promise<void>;
+  /** Sessions ended (one, or all of the user's when `tokenHash` is null): their sockets close. */
+  onSessionsEnded?: (userId: string, tokenHash: string | null) => void;
 }
 
 /** How other modules show a person: the public part of a profile. */
@@ -182,9 +184,16 @@ export function accountsService(deps: AccountsDeps) {
       return { userId: session.user_id, role: session.role, tokenHash };
     },
 
-    logOut: (db: Database, identity: Identity) => repo.deleteSession(db, identity.tokenHash),
+    async logOut(db: Database, identity: Identity): Promise<void> {
+      await repo.deleteSession(db, identity.tokenHash);
+      deps.onSessionsEnded?.(identity.userId, identity.tokenHash);
+    },
 
-    logOutEverywhere: (db: Database, identity: Identity) => repo.deleteSessionsOf(db, identity.userId),
+    async logOutEverywhere(db: Database, identity: Identity): Promise<number> {
+      const ended = await repo.deleteSessionsOf(db, identity.userId);
+      deps.onSessionsEnded?.(identity.userId, null);
+      return ended;
+    },
 
     /** A profile as `viewerId` may see it: guests are nobody's to look up but their own. */
     async profile(db: Database, id: string, viewerId: string): Promise<UserRow> {

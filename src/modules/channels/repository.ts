@@ -201,6 +201,20 @@ export function channelsRepository(dialect: DialectName) {
       return Number(result.numDeletedRows) > 0;
     },
 
+    memberHeads: (db: Database, userId: string) =>
+      db
+        .selectFrom('channels')
+        .innerJoin('channel_members', 'channel_members.channel_id', 'channels.id')
+        .select(['channels.id', 'channels.last_seq'])
+        .where('channel_members.user_id', '=', userId)
+        .execute(),
+
+    eventsAfter: (db: Database, channelId: string, afterSeq: number, limit: number) =>
+      db.selectFrom('channel_events').selectAll().where('channel_id', '=', channelId).where('seq', '>', afterSeq).orderBy('seq').limit(limit).execute(),
+
+    findLiveMessages: (db: Database, ids: readonly string[]) =>
+      ids.length === 0 ? Promise.resolve([]) : db.selectFrom('messages').selectAll().where('id', 'in', ids).where('deleted_at', 'is', null).execute(),
+
     insertEvent: (db: Database, event: { channel_id: string; seq: number; type: string; message_id: string | null; payload: string | null; created_at: number }) =>
       db.insertInto('channel_events').values(event).execute(),
 

@@ -1,6 +1,5 @@
 import { Type } from '@sinclair/typebox';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import type { RateLimits } from '../../config.js';
 import { bearerSecurity, caller, type Guards } from '../../platform/http/auth.js';
 import { nextLink } from '../../platform/http/paging.js';
 import type { HttpServer } from '../../platform/http/server.js';
@@ -32,7 +31,8 @@ export interface ChannelsRoutesDeps {
   db: Database;
   channels: ChannelsService;
   guards: Guards;
-  limits: RateLimits;
+  /** Who has a socket open (the gateway knows). */
+  presence: { isOnline(userId: string): boolean };
 }
 
 const tags = ['channels'];
@@ -46,7 +46,7 @@ async function trimBody(request: FastifyRequest): Promise<void> {
 
 const Ok = Type.Object({ ok: Type.Literal(true) });
 
-export function channelsRoutes(app: HttpServer, { db, channels, guards }: ChannelsRoutesDeps): void {
+export function channelsRoutes(app: HttpServer, { db, channels, guards, presence }: ChannelsRoutesDeps): void {
   app.get(
     '/v1/channels',
     {
@@ -127,8 +127,8 @@ export function channelsRoutes(app: HttpServer, { db, channels, guards }: Channe
 
   app.get(
     '/v1/channels/:id/members',
-    { schema: { tags, summary: 'Members', security, params: ChannelParams, response: { 200: Type.Array(Member) } }, onRequest: guards.anyone },
-    async (request) => channels.members(db, caller(request), request.params.id),
+    { schema: { tags, summary: 'Members, with who is online', security, params: ChannelParams, response: { 200: Type.Array(Member) } }, onRequest: guards.anyone },
+    async (request) => (await channels.members(db, caller(request), request.params.id)).map((m) => ({ ...m, online: presence.isOnline(m.id) })),
   );
 
   app.post(

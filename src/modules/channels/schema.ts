@@ -123,7 +123,10 @@ export type AnnouncementView = Static<typeof Announcement>;
 export const HistoryItem = Type.Union([Message, Announcement]);
 export type HistoryItemView = MessageView | AnnouncementView;
 
-export const Member = Type.Composite([Creator, Type.Object({ joined_at: Type.String({ format: 'date-time' }), is_creator: Type.Boolean() })]);
+export const Member = Type.Composite([
+  Creator,
+  Type.Object({ joined_at: Type.String({ format: 'date-time' }), is_creator: Type.Boolean(), online: Type.Optional(Type.Boolean()) }),
+]);
 export type MemberView = Static<typeof Member>;
 
 export const ReadMarker = Type.Object({ channel_id: Type.String(), last_read_seq: Type.Integer(), unread_count: Type.Integer() });

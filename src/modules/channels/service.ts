@@ -1,26 +1,27 @@
 import type { RateRule } from '../../config.js';
-import type { Bus, ChannelEventMessage } from '../../platform/bus/index.js';
-import { topics } from '../../platform/bus/index.js';
+import { topics, type Bus } from '../../platform/bus/index.js';
 import { iso, type Clock } from '../../platform/clock.js';
 import { RiffError } from '../../platform/errors.js';
 import type { Identity } from '../../platform/http/auth.js';
 import type { RateLimiter } from '../../platform/http/rate-limit.js';
+import type { ChannelEventFrame, ChannelFrame } from '../../platform/gateway/protocol.js';
 import type { IdGenerator } from '../../platform/ids.js';
 import { afterCommit, inTransaction, uniqueViolation, type Database } from '../../platform/storage/database.js';
 import { GENERAL_CHANNEL_ID } from '../../platform/storage/migrations/0002_channels.js';
-import type { ChannelRow, MessageRow, UserRow } from '../../platform/storage/tables.js';
+import type { ChannelEventRow, ChannelRow, MessageRow, UserRow } from '../../platform/storage/tables.js';
 import { displayName, type AccountsService, type PublicProfile } from '../accounts/index.js';
 import { groupReactions, presentChannel, presentItem } from './present.js';
 import type { ChannelsRepository } from './repository.js';
-import type {
-  AnnouncementView,
-  ChannelView,
-  CreateChannelInput,
-  HistoryItemView,
-  MemberView,
-  MessageView,
-  PostMessageInput,
-  UpdateChannelInput,
+import {
+  MESSAGE_MAX,
+  type AnnouncementView,
+  type ChannelView,
+  type CreateChannelInput,
+  type HistoryItemView,
+  type MemberView,
+  type MessageView,
+  type PostMessageInput,
+  type UpdateChannelInput,
 } from './schema.js';
 
 export interface ChannelsDeps {
@@ -33,7 +34,6 @@ export interface ChannelsDeps {
   messageRate: RateRule;
 }
 
-type Frame = ChannelEventMessage['frame'];
 
 interface Access {
   channel: ChannelRow;
@@ -41,16 +41,26 @@ interface Access {
 }
 
 const DEFAULT_HISTORY = 100;
+
+/** A message body as stored: trimmed, then 1..4,000 code points (REST validates the same before it gets here). */
+function checkedBody(text: string): string {
+  const body = text.trim();
+  const length = [...body].length;
+  if (length === 0 || length > MESSAGE_MAX) {
+    throw new RiffError('validation_failed', `A message is 1 to ${MESSAGE_MAX} characters`, [{ field: 'body', message: length === 0 ? 'must not be empty' : 'is too long' }]);
+  }
+  return body;
+}
 const DEFAULT_SEARCH = 50;
 
 export function channelsService(deps: ChannelsDeps) {
   const { clock, ids, bus, accounts, repo } = deps;
 
-  const publishAfterCommit = (trx: Database, frame: Frame) =>
-    afterCommit(trx, () => bus.publish(topics.channel(frame.channel_id), { kind: 'channel_event', frame }));
+  const publishAfterCommit = (trx: Database, frame: ChannelFrame) =>
+    afterCommit(trx, () => bus.publish(topics.channel(frame.channel_id), { kind: 'channel', frame }));
 
-  const membershipAfterCommit = (trx: Database, channelId: string, userId: string, member: boolean) =>
-    afterCommit(trx, () => bus.publish(topics.user(userId), { kind: 'membership', user_id: userId, channel_id: channelId, member }));
+  const membershipAfterCommit = (trx: Database, channelId: string, userId: string, member: boolean, seq: number) =>
+    afterCommit(trx, () => bus.publish(topics.user(userId), { kind: 'membership', user_id: userId, channel_id: channelId, member, seq }));
 
   async function profileOf(db: Database, userId: string): Promise<PublicProfile> {
     const profile = (await accounts.profiles(db, [userId])).get(userId);
@@ -109,17 +119,52 @@ export function channelsService(deps: ChannelsDeps) {
       payload: updated ? JSON.stringify(updated) : null,
       created_at: now,
     });
-    publishAfterCommit(trx, updated ? { type: frameType, channel_id: channel.id, seq, data: updated, announcement: item } : { type: frameType, channel_id: channel.id, seq, data: item });
+    publishAfterCommit(
+      trx,
+      frameType === 'channel.updated'
+        ? { type: frameType, channel_id: channel.id, seq, data: updated!, announcement: item }
+        : { type: frameType, channel_id: channel.id, seq, data: item },
+    );
     return item;
   }
 
   /** A change to an existing message (edit, delete, reaction): one log row and its frame. */
-  async function logChange(trx: Database, channelId: string, type: string, messageId: string, data: unknown, payload?: unknown): Promise<number> {
+  async function logChange(trx: Database, channelId: string, messageId: string, payload: unknown, frame: (seq: number) => ChannelEventFrame): Promise<void> {
     const now = clock.now();
     const seq = await repo.nextSeq(trx, channelId, now);
-    await repo.insertEvent(trx, { channel_id: channelId, seq, type, message_id: messageId, payload: payload === undefined ? null : JSON.stringify(payload), created_at: now });
-    publishAfterCommit(trx, { type, channel_id: channelId, seq, data });
-    return seq;
+    const built = frame(seq);
+    await repo.insertEvent(trx, { channel_id: channelId, seq, type: built.type, message_id: messageId, payload: payload === undefined ? null : JSON.stringify(payload), created_at: now });
+    publishAfterCommit(trx, built);
+  }
+
+  /** Rebuilds a log row's frame from the current state it points at: replay never brings deleted text back. */
+  function frameOf(event: ChannelEventRow, items: Map<string, HistoryItemView>): ChannelEventFrame {
+    const { channel_id, seq } = event;
+    const item = event.message_id ? items.get(event.message_id) : undefined;
+    const type = event.type as ChannelEventFrame['type'];
+    const tombstone = (): ChannelEventFrame => ({ type: 'message.deleted', channel_id, seq, data: { id: event.message_id ?? '' } });
+    switch (type) {
+      case 'message.created':
+      case 'message.updated':
+        return item ? { type, channel_id, seq, data: item as MessageView } : tombstone();
+      case 'message.deleted':
+        return tombstone();
+      case 'reaction.updated': {
+        if (!item) return tombstone();
+        const change = JSON.parse(event.payload ?? '{}') as { user_id: string; emoji: string; reacted: boolean };
+        return { type, channel_id, seq, data: { message_id: item.id, reactions: (item as MessageView).reactions, ...change } };
+      }
+      case 'announcement':
+      case 'member.joined':
+      case 'member.left':
+        return { type, channel_id, seq, data: item as AnnouncementView };
+      case 'channel.updated':
+        return { type, channel_id, seq, data: JSON.parse(event.payload ?? '{}') as ChannelView, announcement: item as AnnouncementView };
+      default: {
+        const unknown: never = type;
+        throw new Error(`no frame for log row type ${String(unknown)}`);
+      }
+    }
   }
 
   /** Who may see a channel: members; for public channels every registered user. Guests only their rooms. */
@@ -159,12 +204,10 @@ export function channelsService(deps: ChannelsDeps) {
   /** Makes `userId` a member (announced as joined, or as added by `by`); false if they already were. */
   async function join(trx: Database, channel: ChannelRow, user: PublicProfile, by?: PublicProfile): Promise<boolean> {
     if (!(await repo.addMember(trx, channel.id, user.id, clock.now(), channel.last_seq))) return false;
-    if (by && by.id !== user.id) {
-      await announce(trx, channel, 'member.joined', { type: 'member_added', user_id: user.id, by_user_id: by.id }, `${displayName(by)} added ${displayName(user)}`);
-    } else {
-      await announce(trx, channel, 'member.joined', { type: 'member_joined', user_id: user.id }, `${displayName(user)} joined`);
-    }
-    membershipAfterCommit(trx, channel.id, user.id, true);
+    const item = by && by.id !== user.id
+      ? await announce(trx, channel, 'member.joined', { type: 'member_added', user_id: user.id, by_user_id: by.id }, `${displayName(by)} added ${displayName(user)}`)
+      : await announce(trx, channel, 'member.joined', { type: 'member_joined', user_id: user.id }, `${displayName(user)} joined`);
+    membershipAfterCommit(trx, channel.id, user.id, true, item.seq);
     return true;
   }
 
@@ -223,6 +266,26 @@ export function channelsService(deps: ChannelsDeps) {
   }
 
   return {
+    /** The channel's head if `me` may follow it live; throws the REST errors otherwise. */
+    async followable(db: Database, me: Identity, channelId: string): Promise<number> {
+      return (await access(db, me, channelId)).channel.last_seq;
+    },
+
+    /** The head of a channel's log (0 for an unknown channel). */
+    head: async (db: Database, channelId: string) => (await repo.findChannel(db, channelId))?.last_seq ?? 0,
+
+    /** The channels a user's sockets follow from the start, with their heads. */
+    memberships: (db: Database, userId: string) => repo.memberHeads(db, userId),
+
+    /** Log rows after `afterSeq`, oldest first, as the frames live subscribers got (current state). */
+    async replay(db: Database, channelId: string, afterSeq: number, limit: number): Promise<{ frames: ChannelEventFrame[]; more: boolean }> {
+      const events = await repo.eventsAfter(db, channelId, afterSeq, limit + 1);
+      const page = events.slice(0, limit);
+      const rows = await repo.findLiveMessages(db, [...new Set(page.flatMap((e) => (e.message_id ? [e.message_id] : [])))]);
+      const items = new Map((await present(db, rows)).map((item) => [item.id, item]));
+      return { frames: page.map((event) => frameOf(event, items)), more: events.length > limit };
+    },
+
     /** Everyone registered is in General; runs inside the sign-up transaction. */
     async joinGeneral(trx: Database, user: UserRow): Promise<void> {
       const general = await repo.findChannel(trx, GENERAL_CHANNEL_ID);
@@ -266,7 +329,7 @@ export function channelsService(deps: ChannelsDeps) {
         await repo.insertChannel(trx, channel);
         for (const id of [me.userId, ...others]) {
           await repo.addMember(trx, channel.id, id, now);
-          membershipAfterCommit(trx, channel.id, id, true);
+          membershipAfterCommit(trx, channel.id, id, true, 1);
         }
         await announce(trx, channel, 'announcement', { type: 'channel_created', user_id: me.userId }, `${displayName(creator)} created ${channel.name}`);
         const created = (await repo.findChannel(trx, channel.id))!;
@@ -298,13 +361,14 @@ export function channelsService(deps: ChannelsDeps) {
     async remove(db: Database, me: Identity, channelId: string): Promise<ChannelView> {
       return inTransaction(db, async (trx) => {
         const { channel } = await access(trx, me, channelId);
-        assertManager(me, channel);
+        // Nobody may delete General (it has no creator), so say that rather than "not yours".
         assertDeletable(channel);
+        assertManager(me, channel);
         const members = await repo.listMembers(trx, channelId);
         await repo.deleteChannel(trx, channelId);
         const view = presentChannel(channel);
-        afterCommit(trx, () => bus.publish(topics.channel(channelId), { kind: 'channel_event', frame: { type: 'channel.deleted', channel_id: channelId, data: view } }));
-        for (const m of members) membershipAfterCommit(trx, channelId, m.user_id, false);
+        publishAfterCommit(trx, { type: 'channel.deleted', channel_id: channelId, data: view });
+        for (const m of members) membershipAfterCommit(trx, channelId, m.user_id, false, channel.last_seq);
         return view;
       });
     },
@@ -331,13 +395,11 @@ export function channelsService(deps: ChannelsDeps) {
         if (channel.id === GENERAL_CHANNEL_ID) throw new RiffError('channel_protected', 'Everyone stays in General');
         const user = await profileOf(trx, userId);
         if (!(await repo.removeMember(trx, channelId, userId))) throw new RiffError('not_found', 'Not a member of this channel');
-        if (userId === me.userId) {
-          await announce(trx, channel, 'member.left', { type: 'member_left', user_id: userId }, `${displayName(user)} left`);
-        } else {
-          const by = await profileOf(trx, me.userId);
-          await announce(trx, channel, 'member.left', { type: 'member_removed', user_id: userId, by_user_id: me.userId }, `${displayName(by)} removed ${displayName(user)}`);
-        }
-        membershipAfterCommit(trx, channelId, userId, false);
+        const item =
+          userId === me.userId
+            ? await announce(trx, channel, 'member.left', { type: 'member_left', user_id: userId }, `${displayName(user)} left`)
+            : await announce(trx, channel, 'member.left', { type: 'member_removed', user_id: userId, by_user_id: me.userId }, `${displayName(await profileOf(trx, me.userId))} removed ${displayName(user)}`);
+        membershipAfterCommit(trx, channelId, userId, false, item.seq);
       });
     },
 
@@ -347,7 +409,8 @@ export function channelsService(deps: ChannelsDeps) {
       return { items: await present(db, page.items, me.userId), more: page.more };
     },
 
-    async post(db: Database, me: Identity, channelId: string, input: PostMessageInput): Promise<{ message: MessageView; created: boolean }> {
+    async post(db: Database, me: Identity, channelId: string, raw: PostMessageInput): Promise<{ message: MessageView; created: boolean }> {
+      const input = { ...raw, body: checkedBody(raw.body) };
       try {
         return await postOnce(db, me, channelId, input);
       } catch (error) {
@@ -359,15 +422,18 @@ export function channelsService(deps: ChannelsDeps) {
       }
     },
 
-    async markRead(db: Database, me: Identity, channelId: string, seq: number) {
+    /** Moves my marker and tells my other sockets; `origin` is the socket that asked, if one did. */
+    async markRead(db: Database, me: Identity, channelId: string, seq: number, origin?: string) {
       const { member } = await access(db, me, channelId);
       if (!member) throw new RiffError('forbidden', 'Join the channel to keep a read marker in it');
       await repo.moveReadMarker(db, channelId, me.userId, seq);
       const marker = (await repo.unreadFor(db, channelId, me.userId))!;
+      bus.publish(topics.user(me.userId), { kind: 'read', user_id: me.userId, channel_id: channelId, last_read_seq: marker.last_read_seq, ...(origin ? { origin } : {}) });
       return { channel_id: channelId, last_read_seq: marker.last_read_seq, unread_count: Number(marker.unread_count) };
     },
 
-    async edit(db: Database, me: Identity, messageId: string, body: string): Promise<MessageView> {
+    async edit(db: Database, me: Identity, messageId: string, text: string): Promise<MessageView> {
+      const body = checkedBody(text);
       return inTransaction(db, async (trx) => {
         const { message } = await readableMessage(trx, me, messageId);
         if (message.kind !== 'message' || message.author_id !== me.userId) throw new RiffError('forbidden', 'Only its author can edit a message');
@@ -376,7 +442,8 @@ export function channelsService(deps: ChannelsDeps) {
         await repo.editMessage(trx, message, body, now);
         await repo.indexMessage(trx, message.id, body);
         const edited = { ...message, body, edited_at: now };
-        await logChange(trx, message.channel_id, 'message.updated', message.id, await presentOne(trx, edited));
+        const data = await presentOne(trx, edited);
+        await logChange(trx, message.channel_id, message.id, undefined, (seq) => ({ type: 'message.updated', channel_id: message.channel_id, seq, data }));
         return presentOne(trx, edited, me.userId);
       });
     },
@@ -388,7 +455,7 @@ export function channelsService(deps: ChannelsDeps) {
         await repo.lockChannel(trx, message.channel_id);
         await repo.deleteMessage(trx, message.id, clock.now());
         await repo.indexMessage(trx, message.id, null);
-        await logChange(trx, message.channel_id, 'message.deleted', message.id, { id: message.id });
+        await logChange(trx, message.channel_id, message.id, undefined, (seq) => ({ type: 'message.deleted', channel_id: message.channel_id, seq, data: { id: message.id } }));
         return { id: message.id };
       });
     },
@@ -402,7 +469,13 @@ export function channelsService(deps: ChannelsDeps) {
         const changed = on ? await repo.addReaction(trx, message.id, me.userId, emoji, clock.now()) : await repo.removeReaction(trx, message.id, me.userId, emoji);
         if (changed) {
           const change = { user_id: me.userId, emoji, reacted: on };
-          await logChange(trx, message.channel_id, 'reaction.updated', message.id, { message_id: message.id, reactions: await reactionsOf(trx, message.id), ...change }, change);
+          const reactions = await reactionsOf(trx, message.id);
+          await logChange(trx, message.channel_id, message.id, change, (seq) => ({
+            type: 'reaction.updated',
+            channel_id: message.channel_id,
+            seq,
+            data: { message_id: message.id, reactions, ...change },
+          }));
         }
         return { message_id: message.id, reactions: await reactionsOf(trx, message.id, me.userId) };
       });

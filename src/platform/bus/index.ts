@@ -1,3 +1,5 @@
+import type { ChannelFrame } from '../gateway/protocol.js';
+
 /**
  * The bus carries what one node committed to every node (its own included), so each can
  * push it to its sockets. It is a notification channel, never the source of truth: a
@@ -10,23 +12,20 @@ export interface Bus {
   close(): Promise<void>;
 }
 
-/** A committed channel log row, as the frame every subscriber of the channel receives. */
-export interface ChannelEventMessage {
-  kind: 'channel_event';
-  frame: { type: string; channel_id: string; seq?: number; data: unknown; announcement?: unknown };
-}
-
-/** A user joined or left a channel: their sockets start or stop following it. */
-export interface MembershipMessage {
-  kind: 'membership';
-  user_id: string;
-  channel_id: string;
-  member: boolean;
-}
-
-export type BusMessage = ChannelEventMessage | MembershipMessage;
+export type BusMessage =
+  /** A committed channel log row (with seq), or a signal for the channel's subscribers (typing). */
+  | { kind: 'channel'; frame: ChannelFrame }
+  /** A user joined (at `seq`) or left a channel: their sockets start or stop following it. */
+  | { kind: 'membership'; user_id: string; channel_id: string; member: boolean; seq: number }
+  /** A user's read marker moved: their other sockets update their badges. */
+  | { kind: 'read'; user_id: string; channel_id: string; last_read_seq: number; origin?: string }
+  /** Sessions ended (one, or all of the user's when `token_hash` is null): their sockets close. */
+  | { kind: 'session_ended'; user_id: string; token_hash: string | null }
+  /** A user came online or went offline; `channel_ids` are where people can see it. */
+  | { kind: 'presence'; user_id: string; online: boolean; channel_ids: string[] };
 
 export const topics = {
   channel: (channelId: string) => `channel:${channelId}`,
   user: (userId: string) => `user:${userId}`,
+  presence: 'presence',
 };

@@ -23,6 +23,10 @@ export function createMetrics() {
       help: 'WebSocket connections open on this node',
       registers: [registry],
     }),
+    framesIn: new Counter({ name: 'riff_ws_frames_in_total', help: 'Frames received from clients', registers: [registry] }),
+    framesOut: new Counter({ name: 'riff_ws_frames_out_total', help: 'Frames sent to clients', registers: [registry] }),
+    replayedEvents: new Counter({ name: 'riff_ws_replayed_events_total', help: 'Log rows replayed to resuming sockets', registers: [registry] }),
+    slowConsumers: new Counter({ name: 'riff_ws_slow_consumer_disconnects_total', help: 'Sockets cut off for not reading', registers: [registry] }),
   };
 }
 

@@ -1,0 +1,94 @@
+import type { WebSocket } from 'ws';
+import type { Identity } from '../http/auth.js';
+import { encodeFrame, type FeedListener } from './hub.js';
+import { CloseCode, type ChannelFrame, type ServerFrame } from './protocol.js';
+
+/**
+ * A connection's view of one channel. It remembers the highest seq it sent and never
+ * sends that seq or a lower one again; while a replay from the log runs, live rows wait in
+ * `held` and go out after it, so the hand-over has no gap and no duplicate.
+ */
+export class Subscription implements FeedListener {
+  lastSent = 0;
+  /** Rows up to here were never sent on this connection: a later `after_seq` may ask for them. */
+  startedAfter = 0;
+  replaying = true;
+  private held: Array<{ frame: ChannelFrame; bytes: Buffer }> = [];
+
+  constructor(
+    readonly connection: Connection,
+    readonly channelId: string,
+  ) {}
+
+  deliver(frame: ChannelFrame, bytes: Buffer): void {
+    if (this.replaying) {
+      this.held.push({ frame, bytes });
+      return;
+    }
+    if ('seq' in frame) {
+      if (frame.seq <= this.lastSent) return;
+      this.lastSent = frame.seq;
+    }
+    this.connection.sendBytes(bytes);
+  }
+
+  /** Sends one replayed row unless it was already sent. */
+  replayed(frame: ChannelFrame & { seq: number }): void {
+    if (frame.seq <= this.lastSent) return;
+    this.lastSent = frame.seq;
+    this.connection.send(frame);
+  }
+
+  /** Ends the replay: what arrived live meanwhile goes out now, in order, without repeats. */
+  goLive(): void {
+    this.replaying = false;
+    const held = this.held;
+    this.held = [];
+    for (const { frame, bytes } of held) this.deliver(frame, bytes);
+  }
+}
+
+/** One authenticated socket: its identity, its subscriptions, and a bounded send buffer. */
+export class Connection {
+  readonly subscriptions = new Map<string, Subscription>();
+  alive = true;
+  private typingAt = new Map<string, number>();
+
+  constructor(
+    readonly id: string,
+    readonly socket: WebSocket,
+    readonly identity: Identity,
+    readonly username: string | null,
+    private readonly limits: { maxBufferedBytes: number; onSent: () => void; onSlow: () => void },
+  ) {}
+
+  send(frame: ServerFrame): void {
+    this.sendBytes(encodeFrame(frame));
+  }
+
+  sendBytes(bytes: Buffer): void {
+    if (this.socket.readyState !== this.socket.OPEN) return;
+    // A consumer that does not read must not make the server hold its backlog forever.
+    if (this.socket.bufferedAmount + bytes.length > this.limits.maxBufferedBytes) {
+      this.limits.onSlow();
+      this.socket.close(CloseCode.slowConsumer, 'slow consumer: frames were not read in time');
+      // The close frame waits behind the unread backlog; do not wait for it long.
+      setTimeout(() => this.socket.terminate(), 1000).unref();
+      return;
+    }
+    this.limits.onSent();
+    this.socket.send(bytes, { binary: false });
+  }
+
+  /** At most one typing signal per channel per `intervalMs` from this socket. */
+  mayType(channelId: string, now: number, intervalMs: number): boolean {
+    const last = this.typingAt.get(channelId);
+    if (last !== undefined && now - last < intervalMs) return false;
+    this.typingAt.set(channelId, now);
+    return true;
+  }
+
+  close(code: (typeof CloseCode)[keyof typeof CloseCode], reason: string): void {
+    this.socket.close(code, reason);
+  }
+}

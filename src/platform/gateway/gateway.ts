@@ -1,0 +1,385 @@
+import type { IncomingMessage } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { WebSocketServer, type WebSocket } from 'ws';
+import type { GatewayOptions } from '../../config.js';
+import type { UserView } from '../../modules/accounts/schema.js';
+import type { MessageView } from '../../modules/channels/schema.js';
+import type { Bus, BusMessage } from '../bus/index.js';
+import { topics } from '../bus/index.js';
+import type { Clock } from '../clock.js';
+import { RiffError, envelope } from '../errors.js';
+import { bearerToken, type Identity } from '../http/auth.js';
+import type { Metrics } from '../http/metrics.js';
+import type { RateLimiter } from '../http/rate-limit.js';
+import type { HttpServer } from '../http/server.js';
+import { assertCleanInput } from '../http/validation.js';
+import { secretToken } from '../ids.js';
+import { Connection, Subscription } from './connection.js';
+import { ChannelFeeds, type FeedSource } from './hub.js';
+import { CloseCode, parseClientFrame, type ChannelEventFrame, type ClientFrame } from './protocol.js';
+
+/** What the gateway needs from the modules, bound to the database by the composition root. */
+export interface GatewayServices extends FeedSource {
+  authenticate(token: string): Promise<Identity>;
+  profile(identity: Identity): Promise<UserView>;
+  memberships(userId: string): Promise<Array<{ id: string; last_seq: number }>>;
+  /** The channel's head if the identity may follow it; throws a RiffError otherwise. */
+  followable(identity: Identity, channelId: string): Promise<number>;
+  send(identity: Identity, channelId: string, body: string, nonce: string): Promise<MessageView>;
+  markRead(identity: Identity, channelId: string, seq: number, origin: string): Promise<unknown>;
+}
+
+export interface GatewayDeps {
+  bus: Bus;
+  services: GatewayServices;
+  clock: Clock;
+  metrics: Metrics;
+  limiter: RateLimiter;
+  options: GatewayOptions;
+}
+
+export interface Gateway {
+  isOnline(userId: string): boolean;
+}
+
+/** `?resume=<channel_id>:<seq>,…` as a map. */
+function parseResume(value: string | null): Record<string, number> {
+  const resume: Record<string, number> = {};
+  for (const part of value?.split(',') ?? []) {
+    const match = part.match(/^([A-Za-z0-9._~-]{1,64}):(\d{1,15})$/);
+    if (match) resume[match[1]!] = Number(match[2]);
+  }
+  return resume;
+}
+
+function refuseUpgrade(socket: Duplex, status: number, error: RiffError): void {
+  const body = JSON.stringify(envelope(error.code, error.message, error.details));
+  socket.end(
+    `HTTP/1.1 ${status} ${status === 401 ? 'Unauthorized' : 'Not Found'}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+  );
+}
+
+/**
+ * `/v1/ws` on the HTTP server's port. Each socket follows the channels of its user, gets
+ * their log rows in seq order exactly once (replaying from the database on resume), and
+ * can send, type and mark read.
+ */
+export function createGateway(http: HttpServer, deps: GatewayDeps): Gateway {
+  const { bus, services, clock, metrics, limiter, options } = deps;
+  const log = http.log.child({ component: 'gateway' });
+  const wss = new WebSocketServer({ noServer: true, maxPayload: options.maxFrameBytes, perMessageDeflate: false });
+  const feeds = new ChannelFeeds(bus, services, { gapWaitMs: options.gapWaitMs, onError: (error) => log.error({ err: error }, 'filling a gap in a channel feed failed') });
+  const byUser = new Map<string, Set<Connection>>();
+  const userTopics = new Map<string, () => void>();
+  const connections = new Set<Connection>();
+
+  // A plain GET (no upgrade) gets an answer instead of a 404, and the route shows in the API document.
+  http.get('/v1/ws', { schema: { tags: ['real time'], summary: 'WebSocket endpoint (upgrade required)' } }, async () => {
+    throw new RiffError('upgrade_required');
+  });
+
+  http.server.on('upgrade', (request: IncomingMessage, socket: Duplex, head: Buffer) => {
+    const url = new URL(request.url ?? '/', 'http://riff.invalid');
+    if (url.pathname !== '/v1/ws') {
+      refuseUpgrade(socket, 404, new RiffError('route_not_found'));
+      return;
+    }
+    const token = bearerToken(request.headers.authorization) ?? bearerToken(url.searchParams.get('auth') ?? undefined);
+    const resume = parseResume(url.searchParams.get('resume'));
+    if (!token) {
+      wss.handleUpgrade(request, socket, head, (ws) => awaitAuthFrame(ws, resume));
+      return;
+    }
+    services.authenticate(token).then(
+      (identity) => wss.handleUpgrade(request, socket, head, (ws) => void open(ws, identity, resume)),
+      (error: unknown) => {
+        if (error instanceof RiffError) refuseUpgrade(socket, 401, error);
+        else {
+          log.error({ err: error }, 'authenticating a socket failed');
+          socket.destroy();
+        }
+      },
+    );
+  });
+
+  function awaitAuthFrame(ws: WebSocket, resume: Record<string, number>): void {
+    const timer = setTimeout(() => ws.close(CloseCode.authTimeout, 'authenticate within 5 s: send {"type":"auth","token":…}'), options.authTimeoutMs);
+    ws.once('message', (data) => {
+      clearTimeout(timer);
+      const parsed = parseClientFrame(data.toString());
+      if ('error' in parsed || parsed.frame.type !== 'auth') {
+        ws.close(CloseCode.unauthorized, 'the first frame must be {"type":"auth","token":…}');
+        return;
+      }
+      const frame = parsed.frame;
+      services.authenticate(frame.token).then(
+        (identity) => void open(ws, identity, { ...resume, ...frame.resume }),
+        () => ws.close(CloseCode.unauthorized, 'this session is not valid; sign in again'),
+      );
+    });
+  }
+
+  async function open(ws: WebSocket, identity: Identity, resume: Record<string, number>): Promise<void> {
+    let user: UserView;
+    try {
+      user = await services.profile(identity);
+    } catch {
+      ws.close(CloseCode.unauthorized, 'no such user');
+      return;
+    }
+    const connection = new Connection(secretToken(), ws, identity, user.username, {
+      maxBufferedBytes: options.maxBufferedBytes,
+      onSent: () => metrics.framesOut.inc(),
+      onSlow: () => metrics.slowConsumers.inc(),
+    });
+    connections.add(connection);
+    metrics.openSockets.inc();
+    ws.on('pong', () => (connection.alive = true));
+    ws.on('message', (data, isBinary) => {
+      metrics.framesIn.inc();
+      void receive(connection, isBinary ? null : data.toString());
+    });
+    ws.on('close', () => drop(connection));
+    ws.on('error', () => ws.terminate());
+
+    const wasOnline = byUser.has(identity.userId);
+    track(connection);
+    if (!wasOnline) void announcePresence(identity.userId, true);
+
+    try {
+      const channels = await services.memberships(identity.userId);
+      const subscriptions = await Promise.all(channels.map(({ id }) => attach(connection, id)));
+      connection.send({ type: 'ready', data: { user, channels: subscriptions.map(({ sub, head }) => ({ id: sub.channelId, last_seq: head })) } });
+      await Promise.all(subscriptions.map(({ sub, head }) => catchUp(sub, head, resume[sub.channelId])));
+    } catch (error) {
+      log.error({ err: error }, 'opening a socket failed');
+      ws.close(1011, 'could not load your channels');
+    }
+  }
+
+  function track(connection: Connection): void {
+    const { userId } = connection.identity;
+    let mine = byUser.get(userId);
+    if (!mine) {
+      byUser.set(userId, (mine = new Set()));
+      userTopics.set(userId, bus.subscribe(topics.user(userId), (message) => void onUserMessage(userId, message)));
+    }
+    mine.add(connection);
+  }
+
+  function drop(connection: Connection): void {
+    if (!connections.delete(connection)) return;
+    metrics.openSockets.dec();
+    for (const sub of connection.subscriptions.values()) feeds.leave(sub.channelId, sub);
+    connection.subscriptions.clear();
+    const { userId } = connection.identity;
+    const mine = byUser.get(userId);
+    mine?.delete(connection);
+    if (mine && mine.size === 0) {
+      byUser.delete(userId);
+      userTopics.get(userId)?.();
+      userTopics.delete(userId);
+      void announcePresence(userId, false);
+    }
+  }
+
+  async function announcePresence(userId: string, online: boolean): Promise<void> {
+    try {
+      const channelIds = (await services.memberships(userId)).map((c) => c.id);
+      bus.publish(topics.presence, { kind: 'presence', user_id: userId, online, channel_ids: channelIds });
+    } catch (error) {
+      log.warn({ err: error }, 'announcing presence failed');
+    }
+  }
+
+  const stopPresence = bus.subscribe(topics.presence, (message) => {
+    if (message.kind !== 'presence') return;
+    const shared = new Set(message.channel_ids);
+    for (const connection of connections) {
+      if (connection.identity.userId === message.user_id) continue;
+      for (const channelId of connection.subscriptions.keys()) {
+        if (shared.has(channelId)) {
+          connection.send({ type: 'presence', data: { user_id: message.user_id, online: message.online } });
+          break;
+        }
+      }
+    }
+  });
+
+  /** Adds a held subscription to the channel's feed; resolves to the head it joined at. */
+  async function attach(connection: Connection, channelId: string): Promise<{ sub: Subscription; head: number }> {
+    const sub = new Subscription(connection, channelId);
+    connection.subscriptions.set(channelId, sub);
+    const head = await feeds.join(channelId, sub);
+    return { sub, head };
+  }
+
+  /** Replays what the socket missed after `afterSeq` (if it asked), then lets live rows through. */
+  async function catchUp(sub: Subscription, head: number, afterSeq: number | undefined): Promise<void> {
+    const from = afterSeq === undefined ? head : Math.min(afterSeq, head);
+    sub.lastSent = sub.startedAfter = from;
+    if (from < head) {
+      const { frames, more } = await services.replay(sub.channelId, from, options.replayLimit);
+      if (sub.connection.subscriptions.get(sub.channelId) !== sub) return;
+      if (more) {
+        sub.connection.send({ type: 'resync_required', channel_id: sub.channelId });
+        sub.lastSent = sub.startedAfter = head;
+      } else {
+        metrics.replayedEvents.inc(frames.length);
+        for (const frame of frames) sub.replayed(frame);
+      }
+    }
+    sub.goLive();
+  }
+
+  async function subscribe(connection: Connection, channelId: string, afterSeq: number | undefined): Promise<void> {
+    const existing = connection.subscriptions.get(channelId);
+    if (existing) {
+      if (afterSeq !== undefined && afterSeq < existing.startedAfter) await backfill(existing, afterSeq);
+      return;
+    }
+    const { sub, head } = await attach(connection, channelId);
+    await catchUp(sub, head, afterSeq);
+  }
+
+  /** On a live channel, sends the rows from before this connection started following it. */
+  async function backfill(sub: Subscription, afterSeq: number): Promise<void> {
+    const until = sub.startedAfter;
+    const { frames, more } = await services.replay(sub.channelId, afterSeq, Math.min(until - afterSeq, options.replayLimit));
+    if (more && until - afterSeq > options.replayLimit) {
+      sub.connection.send({ type: 'resync_required', channel_id: sub.channelId });
+      return;
+    }
+    sub.startedAfter = afterSeq;
+    metrics.replayedEvents.inc(frames.length);
+    for (const frame of frames as ChannelEventFrame[]) if (frame.seq <= until) sub.connection.send(frame);
+  }
+
+  function unsubscribe(connection: Connection, channelId: string): void {
+    const sub = connection.subscriptions.get(channelId);
+    if (!sub) return;
+    connection.subscriptions.delete(channelId);
+    feeds.leave(channelId, sub);
+  }
+
+  async function onUserMessage(userId: string, message: BusMessage): Promise<void> {
+    const mine = [...(byUser.get(userId) ?? [])];
+    switch (message.kind) {
+      case 'membership':
+        for (const connection of mine) {
+          if (message.member) await subscribe(connection, message.channel_id, Math.max(0, message.seq - 1)).catch((error: unknown) => log.warn({ err: error }, 'following a new channel failed'));
+          else unsubscribe(connection, message.channel_id);
+        }
+        return;
+      case 'read':
+        for (const connection of mine) {
+          if (connection.id !== message.origin) connection.send({ type: 'read', channel_id: message.channel_id, data: { last_read_seq: message.last_read_seq } });
+        }
+        return;
+      case 'session_ended':
+        for (const connection of mine) {
+          if (message.token_hash === null || connection.identity.tokenHash === message.token_hash) connection.close(CloseCode.sessionEnded, 'this session has ended');
+        }
+        return;
+      case 'channel':
+      case 'presence':
+        return;
+      default: {
+        const unknown: never = message;
+        throw new Error(`unhandled bus message ${JSON.stringify(unknown)}`);
+      }
+    }
+  }
+
+  function fail(connection: Connection, error: unknown, nonce?: string): void {
+    if (!(error instanceof RiffError)) log.error({ err: error }, 'handling a frame failed');
+    const known = error instanceof RiffError ? error : new RiffError('internal_error');
+    connection.send({ type: 'error', ...(nonce !== undefined ? { nonce } : {}), code: known.code, message: known.message });
+  }
+
+  async function receive(connection: Connection, text: string | null): Promise<void> {
+    if (text === null) {
+      fail(connection, new RiffError('invalid_frame', 'Frames are JSON text, not binary'));
+      return;
+    }
+    try {
+      limiter.consume(`ws:${connection.id}`, options.frameRate);
+    } catch (error) {
+      fail(connection, error);
+      return;
+    }
+    const parsed = parseClientFrame(text);
+    if ('error' in parsed) {
+      fail(connection, new RiffError('invalid_frame', parsed.error));
+      return;
+    }
+    const frame = parsed.frame;
+    try {
+      assertCleanInput(frame, 'frame');
+      await handle(connection, frame);
+    } catch (error) {
+      fail(connection, error, frame.type === 'send' ? frame.nonce : undefined);
+    }
+  }
+
+  async function handle(connection: Connection, frame: ClientFrame): Promise<void> {
+    const { identity } = connection;
+    switch (frame.type) {
+      case 'auth':
+        throw new RiffError('invalid_frame', 'This socket is already authenticated');
+      case 'subscribe':
+        if (!connection.subscriptions.has(frame.channel_id)) await services.followable(identity, frame.channel_id);
+        await subscribe(connection, frame.channel_id, frame.after_seq);
+        return;
+      case 'unsubscribe':
+        unsubscribe(connection, frame.channel_id);
+        return;
+      case 'send': {
+        const message = await services.send(identity, frame.channel_id, frame.body, frame.nonce);
+        connection.send({ type: 'ack', nonce: frame.nonce, data: message });
+        return;
+      }
+      case 'typing':
+        if (!connection.subscriptions.has(frame.channel_id)) throw new RiffError('forbidden', 'Subscribe to the channel first');
+        if (connection.mayType(frame.channel_id, clock.now(), options.typingIntervalMs)) {
+          bus.publish(topics.channel(frame.channel_id), {
+            kind: 'channel',
+            frame: { type: 'typing', channel_id: frame.channel_id, data: { user_id: identity.userId, username: connection.username } },
+          });
+        }
+        return;
+      case 'read':
+        await services.markRead(identity, frame.channel_id, frame.seq, connection.id);
+        return;
+      case 'ping':
+        connection.send({ type: 'pong' });
+        return;
+      default: {
+        const unknown: never = frame;
+        throw new Error(`unhandled frame ${JSON.stringify(unknown)}`);
+      }
+    }
+  }
+
+  const heartbeat = setInterval(() => {
+    for (const connection of connections) {
+      if (!connection.alive) {
+        connection.socket.terminate();
+        continue;
+      }
+      connection.alive = false;
+      connection.socket.ping();
+    }
+  }, options.heartbeatMs);
+  heartbeat.unref();
+
+  http.addHook('preClose', async () => {
+    clearInterval(heartbeat);
+    stopPresence();
+    for (const connection of connections) connection.close(CloseCode.shuttingDown, 'Riff is restarting');
+    wss.close();
+  });
+
+  return { isOnline: (userId) => byUser.has(userId) };
+}
+
