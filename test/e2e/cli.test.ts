@@ -238,6 +238,14 @@ describe('riff migrate', () => {
     const node = await serve({ dataDir });
     expect((await post(`${node.url}/v1/users`, newMusician())).status).toBe(201);
   });
+
+  it('several processes migrating one fresh SQLite file at once all succeed (the migration waits its turn)', async () => {
+    const dataDir = tempDir();
+    const runs = await Promise.all([1, 2, 3].map(() => runCli(['migrate'], { DATA_DIR: dataDir })));
+    for (const run of runs) expect(run, run.stderr).toMatchObject({ code: 0 });
+    const node = await serve({ dataDir });
+    expect((await post(`${node.url}/v1/users`, newMusician())).status).toBe(201);
+  });
 });
 
 describe('riff seed-demo', () => {

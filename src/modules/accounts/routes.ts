@@ -1,10 +1,12 @@
 import { Type } from '@sinclair/typebox';
+import type { FastifyReply } from 'fastify';
 import type { RateLimits } from '../../config.js';
 import { bearerSecurity, caller, type Guards } from '../../platform/http/auth.js';
 import type { RateLimiter } from '../../platform/http/rate-limit.js';
 import type { HttpServer } from '../../platform/http/server.js';
 import { nextLink } from '../../platform/http/paging.js';
 import type { Database } from '../../platform/storage/database.js';
+import type { UserRow } from '../../platform/storage/tables.js';
 import { DirectoryQuery, Done, Guest, LogInBody, ProfilePatch, SignedIn, SignUpBody, User, UserParams } from './schema.js';
 import { presentUser, type AccountsService } from './service.js';
 
@@ -17,6 +19,12 @@ export interface AccountsRoutesDeps {
 }
 
 const tags = ['accounts'];
+
+/** Sign-up and login answer alike: the token in the `Authorization` header (as the Musician Meetup API did) and in the body. */
+function signedIn(reply: FastifyReply, { user, token }: { user: UserRow; token: string }) {
+  reply.header('authorization', `Bearer ${token}`);
+  return reply.status(201).send({ ...presentUser(user, user.id), token });
+}
 const DEFAULT_PAGE = 50;
 
 export function accountsRoutes(app: HttpServer, { db, accounts, guards, limiter, limits }: AccountsRoutesDeps): void {
@@ -29,11 +37,7 @@ export function accountsRoutes(app: HttpServer, { db, accounts, guards, limiter,
       schema: { tags, summary: 'Sign up; logs in at once', body: SignUpBody, response: { 201: SignedIn } },
       onRequest: perIp('sign-up', 'signUpsPerIp'),
     },
-    async (request, reply) => {
-      const { user, token } = await accounts.signUp(db, request.body);
-      reply.header('authorization', `Bearer ${token}`);
-      return reply.status(201).send({ ...presentUser(user, user.id), token });
-    },
+    async (request, reply) => signedIn(reply, await accounts.signUp(db, request.body)),
   );
 
   app.post(
@@ -42,11 +46,7 @@ export function accountsRoutes(app: HttpServer, { db, accounts, guards, limiter,
       schema: { tags, summary: 'Log in by email or username', body: LogInBody, response: { 201: SignedIn } },
       onRequest: perIp('log-in', 'loginsPerIp'),
     },
-    async (request, reply) => {
-      const { user, token } = await accounts.logIn(db, request.body);
-      reply.header('authorization', `Bearer ${token}`);
-      return reply.status(201).send({ ...presentUser(user, user.id), token });
-    },
+    async (request, reply) => signedIn(reply, await accounts.logIn(db, request.body)),
   );
 
   app.delete(

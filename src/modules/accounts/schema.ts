@@ -59,12 +59,17 @@ export type DirectoryFilter = Static<typeof DirectoryQuery>;
 
 export const UserParams = Type.Object({ id: Type.String({ pattern: '^[A-Za-z0-9._~-]{1,64}$' }) });
 
-export const User = Type.Object({
+/** How a person shows beside what they wrote: the public core of a profile. */
+export const Profile = Type.Object({
   id: Type.String(),
   username: Type.Union([Type.String(), Type.Null()]),
   first_name: Type.String(),
   last_name: Type.String(),
   photo_url: Type.Union([Type.String(), Type.Null()]),
+});
+export type ProfileView = Static<typeof Profile>;
+
+export const User = Type.Composite([Profile, Type.Object({
   bio: Type.String(),
   city: Type.String(),
   instruments: Type.Array(Type.String()),
@@ -74,7 +79,7 @@ export const User = Type.Object({
   created_at: Type.String({ format: 'date-time' }),
   email: Type.Optional(Type.String({ description: 'only in one’s own profile' })),
   role: Type.Optional(Type.Union([Type.Literal('user'), Type.Literal('guest'), Type.Literal('admin')], { description: 'only in one’s own profile' })),
-});
+})]);
 export type UserView = Static<typeof User>;
 
 export const SignedIn = Type.Composite([User, Type.Object({ token: Type.String() })]);

@@ -9,7 +9,7 @@ import { inTransaction, uniqueViolation, type Database } from '../../platform/st
 import type { Role, UserRow, UserUpdate } from '../../platform/storage/tables.js';
 import { hashPassword, hashToken, verifyPassword } from './passwords.js';
 import { accountsRepository as repo } from './repository.js';
-import type { DirectoryFilter, LogInInput, ProfilePatchInput, SignUpInput, UserView } from './schema.js';
+import type { DirectoryFilter, LogInInput, ProfilePatchInput, ProfileView, SignUpInput, UserView } from './schema.js';
 
 const DAY = 86_400_000;
 export const SESSION_LIFETIME = 30 * DAY;
@@ -31,13 +31,7 @@ export interface AccountsDeps {
 }
 
 /** How other modules show a person: the public part of a profile. */
-export interface PublicProfile {
-  id: string;
-  username: string | null;
-  first_name: string;
-  last_name: string;
-  photo_url: string | null;
-}
+export type PublicProfile = ProfileView;
 
 export const presentProfile = (row: UserRow): PublicProfile => ({
   id: row.id,

@@ -1,4 +1,5 @@
 import { Type, type Static } from '@sinclair/typebox';
+import { Profile, type ProfileView } from '../accounts/index.js';
 
 export const Id = Type.String({ pattern: '^[A-Za-z0-9._~-]{1,64}$' });
 const Seq = Type.Integer({ minimum: 0 });
@@ -79,14 +80,8 @@ export const Channel = Type.Object({
 });
 export type ChannelView = Static<typeof Channel>;
 
-export const Creator = Type.Object({
-  id: Type.String(),
-  username: Type.Union([Type.String(), Type.Null()]),
-  first_name: Type.String(),
-  last_name: Type.String(),
-  photo_url: Type.Union([Type.String(), Type.Null()]),
-});
-export type CreatorView = Static<typeof Creator>;
+export const Creator = Profile;
+export type CreatorView = ProfileView;
 
 export const Reaction = Type.Object({ emoji: Type.String(), count: Type.Integer(), me: Type.Optional(Type.Boolean()) });
 
