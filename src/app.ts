@@ -4,12 +4,14 @@ import { accountsRoutes, accountsService, presentUser, type AccountsService } fr
 import { channelsRepository, channelsRoutes, channelsService } from './modules/channels/index.js';
 import { topics } from './platform/bus/index.js';
 import { localBus } from './platform/bus/local.js';
+import { redisBus } from './platform/bus/redis.js';
+import { memoryPresence, redisPresence } from './platform/gateway/presence.js';
 import { createGateway } from './platform/gateway/gateway.js';
 import { systemClock, type Clock } from './platform/clock.js';
 import { createGuards } from './platform/http/auth.js';
 import { createMetrics } from './platform/http/metrics.js';
 import { operationsRoutes } from './platform/http/operations.js';
-import { RateLimiter } from './platform/http/rate-limit.js';
+import { RateLimiter, memoryCounters, redisCounters } from './platform/http/rate-limit.js';
 import { createHttpServer, type HttpServer } from './platform/http/server.js';
 import { timeOrderedIds } from './platform/ids.js';
 import { migrateToLatest, openStorage, type Storage } from './platform/storage/database.js';
@@ -46,8 +48,13 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
   }
 
   const ids = timeOrderedIds(clock);
-  const limiter = new RateLimiter(clock, config.rateLimits.enabled);
-  const bus = localBus();
+  // The only choice of adapters: one process keeps shared state in memory; a cluster in Redis.
+  const redis = config.busUrl
+    ? redisBus({ url: config.busUrl, prefix: config.busPrefix, onError: (error) => http.log.warn({ err: error }, 'bus connection problem') })
+    : undefined;
+  const bus = redis ?? localBus();
+  const limiter = new RateLimiter(redis ? redisCounters(redis.connection, `${config.busPrefix}limit:`) : memoryCounters(clock), clock, config.rateLimits.enabled);
+  const presence = redis ? redisPresence(redis.connection, config.busPrefix, ids.next()) : memoryPresence();
   http.addHook('onClose', () => bus.close());
   const accounts = accountsService({
     clock,
@@ -71,6 +78,7 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
   const { db } = storage;
   const gateway = createGateway(http, {
     bus,
+    presence,
     clock,
     metrics,
     limiter,
@@ -87,7 +95,7 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
     },
   });
 
-  operationsRoutes(http, { storage, metrics });
+  operationsRoutes(http, { storage, bus, metrics });
   accountsRoutes(http, { db, accounts, guards, limiter, limits: config.rateLimits });
   channelsRoutes(http, { db, channels, guards, presence: gateway });
 

@@ -42,6 +42,8 @@ export interface Config {
   databaseUrl: string | undefined;
   /** `redis://…` carries events between nodes; otherwise the bus is in-process. */
   busUrl: string | undefined;
+  /** Namespaces Riff's Redis keys and channels, so several deployments (or test runs) can share one Redis. */
+  busPrefix: string;
   logLevel: LogLevel;
   rateLimits: RateLimits;
   /** scrypt cost (N); lowered only by tests that sign up many users. */
@@ -58,6 +60,7 @@ export const defaultConfig: Config = {
   dataDir: './data',
   databaseUrl: undefined,
   busUrl: undefined,
+  busPrefix: 'riff:',
   logLevel: 'info',
   rateLimits: {
     enabled: true,
@@ -91,6 +94,7 @@ const settings = {
   DATA_DIR: 'data-dir',
   DATABASE_URL: 'database-url',
   BUS_URL: 'bus-url',
+  BUS_PREFIX: 'bus-prefix',
   LOG_LEVEL: 'log-level',
   RATE_LIMITS: 'rate-limits',
 } as const;
@@ -144,6 +148,11 @@ export function loadConfig(env: NodeJS.ProcessEnv, flags: Partial<Record<string,
   if (databaseUrl !== undefined) config.databaseUrl = parseUrl('DATABASE_URL', databaseUrl, ['postgres', 'postgresql']);
   const busUrl = raw('BUS_URL');
   if (busUrl !== undefined) config.busUrl = parseUrl('BUS_URL', busUrl, ['redis', 'rediss']);
+  const busPrefix = raw('BUS_PREFIX');
+  if (busPrefix !== undefined) {
+    if (!/^[A-Za-z0-9:._-]{1,64}$/.test(busPrefix)) throw new ConfigError(`invalid BUS_PREFIX "${busPrefix}": expected up to 64 of A-Z a-z 0-9 : . _ -`);
+    config.busPrefix = busPrefix;
+  }
   const logLevel = raw('LOG_LEVEL');
   if (logLevel !== undefined) {
     if (!LOG_LEVELS.includes(logLevel as LogLevel)) {

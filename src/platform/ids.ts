@@ -9,19 +9,32 @@ export interface IdGenerator {
   next(): string;
 }
 
+const RANDOM_DIGITS = 16;
+
+const base32 = (value: bigint, digits: number) => {
+  let text = '';
+  for (let i = 0; i < digits; i++, value >>= 5n) text = ALPHABET[Number(value & 31n)] + text;
+  return text;
+};
+
+/**
+ * Ids made later sort after ids made earlier, also within one millisecond: the random
+ * part then counts up from the previous id's (as monotonic ULIDs do).
+ */
 export function timeOrderedIds(clock: Clock): IdGenerator {
+  let lastTime = -1;
+  let lastRandom = 0n;
   return {
     next() {
-      let time = clock.now();
-      let head = '';
-      for (let i = 0; i < 10; i++) {
-        head = ALPHABET[time % 32] + head;
-        time = Math.floor(time / 32);
+      const time = Math.max(clock.now(), lastTime);
+      if (time === lastTime) {
+        lastRandom += 1n;
+      } else {
+        lastTime = time;
+        // 79 random bits leave room to count up without overflowing the 80-bit part.
+        lastRandom = BigInt(`0x${randomBytes(10).toString('hex')}`) >> 1n;
       }
-      const random = randomBytes(16);
-      let tail = '';
-      for (const byte of random) tail += ALPHABET[byte & 31];
-      return head + tail;
+      return base32(BigInt(time), 10) + base32(lastRandom, RANDOM_DIGITS);
     },
   };
 }

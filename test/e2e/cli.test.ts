@@ -189,7 +189,7 @@ describe('riff serve', () => {
   ])('%s starts a node: /healthz answers and POST /v1/users creates a user', async (_name, args) => {
     const node = await serve({ args });
     const health = await fetch(`${node.url}/healthz`);
-    expect(await health.json()).toEqual({ status: 'ok', database: 'sqlite' });
+    expect(await health.json()).toEqual({ status: 'ok', database: 'sqlite', bus: 'in-process', bus_up: true });
     const body = newMusician();
     const signUp = await post(`${node.url}/v1/users`, body);
     expect(signUp.status).toBe(201);
@@ -377,7 +377,7 @@ const postgresUp = await postgresAvailable();
 
     const node = await serve({ env: { DATABASE_URL: database.url } });
     const health = await fetch(`${node.url}/healthz`);
-    expect(await health.json()).toEqual({ status: 'ok', database: 'postgres' });
+    expect(await health.json()).toEqual({ status: 'ok', database: 'postgres', bus: 'in-process', bus_up: true });
     expect(fs.existsSync(path.join(node.dataDir, 'riff.db'))).toBe(false);
     const body = newMusician();
     expect((await post(`${node.url}/v1/users`, body)).status).toBe(201);

@@ -371,7 +371,7 @@ describeEachDialect('HTTP platform, down to storage', (dialect) => {
     const answer = await call(`${server.url}/healthz`);
     expect(answer.status).toBe(200);
     expect(answer.headers.get('content-type')).toMatch(/^application\/json\b/);
-    expect(JSON.parse(answer.text)).toEqual({ status: 'ok', database: dialect });
+    expect(JSON.parse(answer.text)).toEqual({ status: 'ok', database: dialect, bus: 'in-process', bus_up: true });
   });
 
   describe('text no database stores alike is refused before it reaches one', () => {

@@ -28,8 +28,9 @@ function signedIn(reply: FastifyReply, { user, token }: { user: UserRow; token: 
 const DEFAULT_PAGE = 50;
 
 export function accountsRoutes(app: HttpServer, { db, accounts, guards, limiter, limits }: AccountsRoutesDeps): void {
-  const perIp = (name: string, rule: keyof Omit<RateLimits, 'enabled'>) => async (request: { ip: string }) =>
-    limiter.consume(`${name}:${request.ip}`, limits[rule]);
+  const perIp = (name: string, rule: keyof Omit<RateLimits, 'enabled'>) => async (request: { ip: string }) => {
+    await limiter.consume(`${name}:${request.ip}`, limits[rule]);
+  };
 
   app.post(
     '/v1/users',

@@ -151,12 +151,12 @@ export function accountsService(deps: AccountsDeps) {
       const user = key ? await repo.findUserByLogin(db, key) : undefined;
       // Counted per account, so every spelling of its login (email, username, any case) shares one limit.
       const failures = `failed-log-in:${user?.id ?? key}`;
-      deps.limiter.check(failures, deps.failedLogins);
+      await deps.limiter.check(failures, deps.failedLogins);
       const matches = user?.password_hash
         ? await verifyPassword(input.password, user.password_hash)
         : (await verifyPassword(input.password, await decoyHash), false);
       if (!user || !matches) {
-        deps.limiter.hit(failures, deps.failedLogins);
+        await deps.limiter.hit(failures, deps.failedLogins);
         throw new RiffError('invalid_credentials');
       }
       return { user, token: await openSession(db, user.id, user.role) };

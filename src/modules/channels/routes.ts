@@ -31,8 +31,8 @@ export interface ChannelsRoutesDeps {
   db: Database;
   channels: ChannelsService;
   guards: Guards;
-  /** Who has a socket open (the gateway knows). */
-  presence: { isOnline(userId: string): boolean };
+  /** Who has a socket open on any node (the gateway knows). */
+  presence: { onlineAmong(userIds: readonly string[]): Promise<Set<string>> };
 }
 
 const tags = ['channels'];
@@ -128,7 +128,11 @@ export function channelsRoutes(app: HttpServer, { db, channels, guards, presence
   app.get(
     '/v1/channels/:id/members',
     { schema: { tags, summary: 'Members, with who is online', security, params: ChannelParams, response: { 200: Type.Array(Member) } }, onRequest: guards.anyone },
-    async (request) => (await channels.members(db, caller(request), request.params.id)).map((m) => ({ ...m, online: presence.isOnline(m.id) })),
+    async (request) => {
+      const members = await channels.members(db, caller(request), request.params.id);
+      const online = await presence.onlineAmong(members.map((m) => m.id));
+      return members.map((m) => ({ ...m, online: online.has(m.id) }));
+    },
   );
 
   app.post(

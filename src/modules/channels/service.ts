@@ -219,7 +219,7 @@ export function channelsService(deps: ChannelsDeps) {
         const existing = await repo.findByNonce(trx, me.userId, input.nonce);
         if (existing) return { message: await sameSend(trx, existing, channelId, input, me), created: false };
       }
-      deps.limiter.consume(`messages:${me.userId}`, deps.messageRate);
+      await deps.limiter.consume(`messages:${me.userId}`, deps.messageRate);
       if (!member) await join(trx, channel, await profileOf(trx, me.userId));
       const now = clock.now();
       const seq = await repo.nextSeq(trx, channelId, now);

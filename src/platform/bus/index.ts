@@ -9,6 +9,11 @@ export interface Bus {
   publish(topic: string, message: BusMessage): void;
   /** Returns the function that ends this subscription. */
   subscribe(topic: string, handler: (message: BusMessage) => void): () => void;
+  readonly kind: 'in-process' | 'redis';
+  /** Whether messages flow now; `/healthz` reports a node whose bus is down as degraded. */
+  readonly up: boolean;
+  /** Called after the bus comes back from an outage, during which messages may have been lost. */
+  onRecovered(listener: () => void): void;
   close(): Promise<void>;
 }
 

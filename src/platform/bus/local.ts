@@ -24,6 +24,10 @@ export function localBus(): Bus {
         if (subscribers.size === 0) handlers.delete(topic);
       };
     },
+    kind: 'in-process',
+    up: true,
+    // In one process nothing is lost between publisher and subscriber.
+    onRecovered: () => {},
     close: async () => handlers.clear(),
   };
 }

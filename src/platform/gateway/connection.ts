@@ -13,6 +13,8 @@ export class Subscription implements FeedListener {
   /** Rows up to here were never sent on this connection: a later `after_seq` may ask for them. */
   startedAfter = 0;
   replaying = true;
+  /** Asked for with `subscribe` (a public channel), not followed because of membership. */
+  explicit = false;
   private held: Array<{ frame: ChannelFrame; bytes: Buffer }> = [];
 
   constructor(
@@ -58,6 +60,8 @@ export class Connection {
     readonly id: string,
     readonly socket: WebSocket,
     readonly identity: Identity,
+    /** Re-checked after a bus outage, in case its revocation was lost. */
+    readonly token: string,
     readonly username: string | null,
     private readonly limits: { maxBufferedBytes: number; onSent: () => void; onSlow: () => void },
   ) {}

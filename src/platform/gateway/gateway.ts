@@ -16,6 +16,7 @@ import { assertCleanInput } from '../http/validation.js';
 import { secretToken } from '../ids.js';
 import { Connection, Subscription } from './connection.js';
 import { ChannelFeeds, type FeedSource } from './hub.js';
+import type { PresenceStore } from './presence.js';
 import { CloseCode, parseClientFrame, type ChannelEventFrame, type ClientFrame } from './protocol.js';
 
 /** What the gateway needs from the modules, bound to the database by the composition root. */
@@ -31,6 +32,7 @@ export interface GatewayServices extends FeedSource {
 
 export interface GatewayDeps {
   bus: Bus;
+  presence: PresenceStore;
   services: GatewayServices;
   clock: Clock;
   metrics: Metrics;
@@ -39,7 +41,8 @@ export interface GatewayDeps {
 }
 
 export interface Gateway {
-  isOnline(userId: string): boolean;
+  /** Which of these users have a socket open on any node. */
+  onlineAmong(userIds: readonly string[]): Promise<Set<string>>;
 }
 
 /** `?resume=<channel_id>:<seq>,…` as a map. */
@@ -65,7 +68,7 @@ function refuseUpgrade(socket: Duplex, status: number, error: RiffError): void {
  * can send, type and mark read.
  */
 export function createGateway(http: HttpServer, deps: GatewayDeps): Gateway {
-  const { bus, services, clock, metrics, limiter, options } = deps;
+  const { bus, services, clock, metrics, limiter, options, presence } = deps;
   const log = http.log.child({ component: 'gateway' });
   const wss = new WebSocketServer({ noServer: true, maxPayload: options.maxFrameBytes, perMessageDeflate: false });
   const feeds = new ChannelFeeds(bus, services, { gapWaitMs: options.gapWaitMs, onError: (error) => log.error({ err: error }, 'filling a gap in a channel feed failed') });
@@ -91,7 +94,7 @@ export function createGateway(http: HttpServer, deps: GatewayDeps): Gateway {
       return;
     }
     services.authenticate(token).then(
-      (identity) => wss.handleUpgrade(request, socket, head, (ws) => void open(ws, identity, resume)),
+      (identity) => wss.handleUpgrade(request, socket, head, (ws) => void open(ws, identity, token, resume)),
       (error: unknown) => {
         if (error instanceof RiffError) refuseUpgrade(socket, 401, error);
         else {
@@ -113,13 +116,13 @@ export function createGateway(http: HttpServer, deps: GatewayDeps): Gateway {
       }
       const frame = parsed.frame;
       services.authenticate(frame.token).then(
-        (identity) => void open(ws, identity, { ...resume, ...frame.resume }),
+        (identity) => void open(ws, identity, frame.token, { ...resume, ...frame.resume }),
         () => ws.close(CloseCode.unauthorized, 'this session is not valid; sign in again'),
       );
     });
   }
 
-  async function open(ws: WebSocket, identity: Identity, resume: Record<string, number>): Promise<void> {
+  async function open(ws: WebSocket, identity: Identity, token: string, resume: Record<string, number>): Promise<void> {
     let user: UserView;
     try {
       user = await services.profile(identity);
@@ -127,7 +130,7 @@ export function createGateway(http: HttpServer, deps: GatewayDeps): Gateway {
       ws.close(CloseCode.unauthorized, 'no such user');
       return;
     }
-    const connection = new Connection(secretToken(), ws, identity, user.username, {
+    const connection = new Connection(secretToken(), ws, identity, token, user.username, {
       maxBufferedBytes: options.maxBufferedBytes,
       onSent: () => metrics.framesOut.inc(),
       onSlow: () => metrics.slowConsumers.inc(),
@@ -142,9 +145,13 @@ export function createGateway(http: HttpServer, deps: GatewayDeps): Gateway {
     ws.on('close', () => drop(connection));
     ws.on('error', () => ws.terminate());
 
-    const wasOnline = byUser.has(identity.userId);
     track(connection);
-    if (!wasOnline) void announcePresence(identity.userId, true);
+    presence.connected(identity.userId).then(
+      (first) => {
+        if (first) void announcePresence(identity.userId, true);
+      },
+      (error: unknown) => log.warn({ err: error }, 'recording presence failed'),
+    );
 
     try {
       const channels = await services.memberships(identity.userId);
@@ -179,8 +186,13 @@ export function createGateway(http: HttpServer, deps: GatewayDeps): Gateway {
       byUser.delete(userId);
       userTopics.get(userId)?.();
       userTopics.delete(userId);
-      void announcePresence(userId, false);
     }
+    presence.disconnected(userId).then(
+      (last) => {
+        if (last) void announcePresence(userId, false);
+      },
+      (error: unknown) => log.warn({ err: error }, 'recording presence failed'),
+    );
   }
 
   async function announcePresence(userId: string, online: boolean): Promise<void> {
@@ -232,15 +244,38 @@ export function createGateway(http: HttpServer, deps: GatewayDeps): Gateway {
     sub.goLive();
   }
 
-  async function subscribe(connection: Connection, channelId: string, afterSeq: number | undefined): Promise<void> {
+  async function subscribe(connection: Connection, channelId: string, afterSeq: number | undefined, explicit = false): Promise<void> {
     const existing = connection.subscriptions.get(channelId);
     if (existing) {
+      existing.explicit ||= explicit;
       if (afterSeq !== undefined && afterSeq < existing.startedAfter) await backfill(existing, afterSeq);
       return;
     }
     const { sub, head } = await attach(connection, channelId);
+    sub.explicit = explicit;
     await catchUp(sub, head, afterSeq);
   }
+
+  /**
+   * After a bus outage: feeds re-read their logs from the last seq delivered, and every
+   * socket re-checks its session and its memberships, whose messages may have been lost.
+   */
+  async function recover(): Promise<void> {
+    log.info('bus recovered: catching up from the event log');
+    await feeds.catchUp();
+    for (const connection of connections) {
+      try {
+        await services.authenticate(connection.token);
+      } catch {
+        connection.close(CloseCode.sessionEnded, 'this session has ended');
+        continue;
+      }
+      const member = new Set((await services.memberships(connection.identity.userId)).map((c) => c.id));
+      for (const [channelId, sub] of connection.subscriptions) if (!member.has(channelId) && !sub.explicit) unsubscribe(connection, channelId);
+      for (const channelId of member) if (!connection.subscriptions.has(channelId)) await subscribe(connection, channelId, undefined);
+    }
+  }
+  bus.onRecovered(() => void recover().catch((error: unknown) => log.error({ err: error }, 'recovering from a bus outage failed')));
 
   /** On a live channel, sends the rows from before this connection started following it. */
   async function backfill(sub: Subscription, afterSeq: number): Promise<void> {
@@ -303,7 +338,7 @@ export function createGateway(http: HttpServer, deps: GatewayDeps): Gateway {
       return;
     }
     try {
-      limiter.consume(`ws:${connection.id}`, options.frameRate);
+      await limiter.consume(`ws:${connection.id}`, options.frameRate);
     } catch (error) {
       fail(connection, error);
       return;
@@ -329,7 +364,7 @@ export function createGateway(http: HttpServer, deps: GatewayDeps): Gateway {
         throw new RiffError('invalid_frame', 'This socket is already authenticated');
       case 'subscribe':
         if (!connection.subscriptions.has(frame.channel_id)) await services.followable(identity, frame.channel_id);
-        await subscribe(connection, frame.channel_id, frame.after_seq);
+        await subscribe(connection, frame.channel_id, frame.after_seq, true);
         return;
       case 'unsubscribe':
         unsubscribe(connection, frame.channel_id);
@@ -376,10 +411,11 @@ export function createGateway(http: HttpServer, deps: GatewayDeps): Gateway {
   http.addHook('preClose', async () => {
     clearInterval(heartbeat);
     stopPresence();
+    await presence.close();
     for (const connection of connections) connection.close(CloseCode.shuttingDown, 'Riff is restarting');
     wss.close();
   });
 
-  return { isOnline: (userId) => byUser.has(userId) };
+  return { onlineAmong: (userIds) => presence.onlineAmong(userIds) };
 }
 

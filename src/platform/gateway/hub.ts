@@ -121,7 +121,15 @@ export class ChannelFeeds {
     this.drain(channelId, feed);
   }
 
-  get size(): number {
-    return this.feeds.size;
+  /** Re-reads every feed's log from its head: rows whose publishes were lost are delivered now, in order. */
+  async catchUp(): Promise<void> {
+    for (const [channelId, feed] of this.feeds) {
+      for (let more = true; more && feed.head !== undefined && this.feeds.get(channelId) === feed; ) {
+        const page = await this.source.replay(channelId, feed.head, 500);
+        for (const frame of page.frames) if (frame.seq > feed.head) feed.early.set(frame.seq, { frame, bytes: encodeFrame(frame) });
+        this.drain(channelId, feed);
+        more = page.more;
+      }
+    }
   }
 }
