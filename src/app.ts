@@ -14,6 +14,7 @@ import { operationsRoutes } from './platform/http/operations.js';
 import { RateLimiter, memoryCounters, redisCounters } from './platform/http/rate-limit.js';
 import { createHttpServer, type HttpServer } from './platform/http/server.js';
 import { timeOrderedIds } from './platform/ids.js';
+import { Scheduler } from './platform/jobs/scheduler.js';
 import { migrateToLatest, openStorage, type Storage } from './platform/storage/database.js';
 
 export const version: string = (createRequire(import.meta.url)('../package.json') as { version: string }).version;
@@ -26,6 +27,8 @@ export interface AppOptions {
 export interface Riff {
   http: HttpServer;
   storage: Storage;
+  /** Jobs due at a time, run by exactly one node; modules register their kinds. */
+  jobs: Scheduler;
   /** The module services, for the CLI (seed-demo, admin grant). */
   accounts: AccountsService;
 }
@@ -99,6 +102,13 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
   accountsRoutes(http, { db, accounts, guards, limiter, limits: config.rateLimits });
   channelsRoutes(http, { db, channels, guards, presence: gateway });
 
+  const jobs = new Scheduler(db, storage.dialect, clock, ids, {
+    ...config.jobs,
+    onError: (error, job) => http.log.error({ err: error, job: { kind: job.kind, key: job.key, attempts: job.attempts } }, 'a scheduled job failed'),
+  });
+  jobs.start();
+  http.addHook('preClose', () => jobs.stop());
+
   await http.ready();
-  return { http, storage, accounts };
+  return { http, storage, jobs, accounts };
 }

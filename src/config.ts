@@ -49,6 +49,7 @@ export interface Config {
   /** scrypt cost (N); lowered only by tests that sign up many users. */
   passwordCost: number;
   gateway: GatewayOptions;
+  jobs: { pollMs: number; leaseMs: number; maxAttempts: number };
 }
 
 const HOUR = 3_600_000;
@@ -81,6 +82,7 @@ export const defaultConfig: Config = {
     typingIntervalMs: 2_000,
     gapWaitMs: 50,
   },
+  jobs: { pollMs: 1_000, leaseMs: 30_000, maxAttempts: 5 },
 };
 
 export class ConfigError extends Error {}

@@ -102,7 +102,8 @@ function openPostgres(url: string, onConnectionError: (error: Error) => void = (
       getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
         oid === INT8_OID ? Number : pg.types.getTypeParser(oid, format ?? 'text')) as typeof pg.types.getTypeParser,
     },
-    options: '-c synchronous_commit=on',
+    // A statement that runs away is cut off rather than holding its connection and locks.
+    options: '-c synchronous_commit=on -c statement_timeout=15000 -c lock_timeout=10000',
   });
   // Without a listener an idle connection's error would end the process.
   pool.on('error', onConnectionError);
@@ -135,14 +136,25 @@ const commitHooks = new WeakMap<Database, Array<() => void>>();
  */
 export async function inTransaction<T>(db: Database, work: (trx: Database) => Promise<T>): Promise<T> {
   if (db.isTransaction) return work(db);
-  const hooks: Array<() => void> = [];
-  const result = await db.transaction().execute((trx) => {
-    commitHooks.set(trx, hooks);
-    return work(trx);
-  });
-  for (const hook of hooks) hook();
-  return result;
+  for (let attempt = 1; ; attempt++) {
+    const hooks: Array<() => void> = [];
+    try {
+      const result = await db.transaction().execute((trx) => {
+        commitHooks.set(trx, hooks);
+        return work(trx);
+      });
+      for (const hook of hooks) hook();
+      return result;
+    } catch (error) {
+      // A deadlock or serialization failure rolled everything back: the work can simply run again.
+      if (attempt >= MAX_ATTEMPTS || !RETRYABLE.has((error as { code?: string }).code ?? '')) throw error;
+      await new Promise((resolve) => setTimeout(resolve, Math.random() * 20 * attempt));
+    }
+  }
 }
+
+const MAX_ATTEMPTS = 4;
+const RETRYABLE = new Set(['40001', '40P01', 'SQLITE_BUSY']);
 
 /** Defers `hook` (publishing to the bus) until `trx` commits; a rollback drops it. */
 export function afterCommit(trx: Database, hook: () => void): void {

@@ -15,6 +15,25 @@ export interface Tables {
   channel_events: ChannelEventsTable;
   /** SQLite only: the FTS5 trigram index of message bodies (PostgreSQL indexes `messages.body` with pg_trgm). */
   message_search: MessageSearchTable;
+  jobs: JobsTable;
+  claims: ClaimsTable;
+}
+
+export interface JobsTable {
+  id: string;
+  kind: string;
+  key: string;
+  payload: string;
+  run_at: number;
+  /** While a node runs it; a node that died mid-run lets the lease lapse and another retries. */
+  locked_until: number | null;
+  attempts: Generated<number>;
+}
+
+export interface ClaimsTable {
+  key: string;
+  owner: string;
+  expires_at: number;
 }
 
 export type Role = 'user' | 'guest' | 'admin';
