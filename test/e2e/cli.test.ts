@@ -1,10 +1,9 @@
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import net, { type AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { SignedInView, UserView } from '../../src/client/index.js';
 import { newMusician } from '../helpers/riff.js';
@@ -159,11 +158,10 @@ async function getMe(url: string, token: string): Promise<{ status: number; body
   return { status: response.status, body: (await response.json()) as UserView };
 }
 
-beforeAll(async () => {
-  // The CLI under test is the built one, exactly as `npm start` and `riff` run it.
-  await promisify(execFile)('npx', ['tsc', '-p', 'tsconfig.build.json'], { cwd: ROOT, timeout: 120_000 });
+beforeAll(() => {
+  // The CLI under test is the built one (test/global-setup.ts), exactly as `npm start` and `riff` run it.
   expect(fs.existsSync(MAIN)).toBe(true);
-}, 150_000);
+});
 
 afterEach(async () => {
   for (const child of [...children]) {
