@@ -2,6 +2,7 @@
 import { parseArgs } from 'node:util';
 import { buildApp, version, type Riff } from './app.js';
 import { ConfigError, flagNames, loadConfig, type Config } from './config.js';
+import { diagnose } from './doctor.js';
 import { DEMO_PASSWORD, seedDemoMusicians } from './modules/accounts/index.js';
 import { RiffError } from './platform/errors.js';
 
@@ -11,6 +12,7 @@ usage: riff [command] [--flag value …]
   serve                  run a Riff node (the default command)
   migrate                bring the database schema up to date, then exit
   seed-demo              create demo musicians to log in with, and print their credentials
+  doctor                 check the database and bus connections and say what is wrong
   admin grant <username> make a user an admin
 
 flags (each also an environment variable): ${flagNames.map((f) => `--${f}`).join(' ')}`;
@@ -79,6 +81,12 @@ async function main(argv: string[]): Promise<void> {
         console.log(created.length > 0 ? `created demo musicians: ${created.join(', ')}` : 'demo musicians already exist');
         console.log(`log in as ana, ben or cleo with the password ${DEMO_PASSWORD}`);
       });
+    case 'doctor': {
+      const findings = await diagnose(config);
+      for (const finding of findings) console.log(`${finding.ok ? 'ok  ' : 'FAIL'} ${finding.part}: ${finding.detail}`);
+      if (findings.some((finding) => !finding.ok)) process.exitCode = 1;
+      return;
+    }
     case 'admin': {
       const [verb, username] = rest;
       if (verb !== 'grant' || !username) throw new ConfigError('usage: riff admin grant <username>');

@@ -246,6 +246,23 @@ describe('riff migrate', () => {
   });
 });
 
+describe('riff doctor', () => {
+  it('reports a reachable database and the in-process bus, and exits 0', async () => {
+    const run = await runCli(['doctor'], { DATA_DIR: tempDir() });
+    expect(run, run.stderr).toMatchObject({ code: 0 });
+    expect(run.stdout).toMatch(/^ok {3}database: sqlite at .*riff\.db/m);
+    expect(run.stdout).toMatch(/^ok {3}bus: in-process/m);
+  });
+
+  it('says what is wrong with an unreachable database and bus, and exits 1', async () => {
+    const run = await runCli(['doctor'], { DATABASE_URL: 'postgres://riff:secret@127.0.0.1:1/riff', BUS_URL: 'redis://127.0.0.1:1' });
+    expect(run.code).toBe(1);
+    expect(run.stdout).toMatch(/^FAIL database: postgres at postgres:\/\/riff:\*\*\*@127\.0\.0\.1:1\/riff: .*ECONNREFUSED/m);
+    expect(run.stdout).toMatch(/^FAIL bus: redis at redis:\/\/127\.0\.0\.1:1: .*ECONNREFUSED/m);
+    expect(run.stdout).not.toContain('secret');
+  });
+});
+
 describe('riff seed-demo', () => {
   it('prints the credentials, and a node then lets you log in as ana with the printed password; a second run does not fail', async () => {
     const dataDir = tempDir();
