@@ -34,11 +34,11 @@ export class Subscription implements FeedListener {
     this.connection.sendBytes(bytes);
   }
 
-  /** Sends one replayed row unless it was already sent. */
-  replayed(frame: ChannelFrame & { seq: number }): void {
+  /** Sends one replayed row unless it was already sent, at the pace the client reads. */
+  async replayed(frame: ChannelFrame & { seq: number }): Promise<void> {
     if (frame.seq <= this.lastSent) return;
     this.lastSent = frame.seq;
-    this.connection.send(frame);
+    await this.connection.sendPaced(encodeFrame(frame));
   }
 
   /** Ends the replay: what arrived live meanwhile goes out now, in order, without repeats. */
@@ -82,6 +82,20 @@ export class Connection {
     }
     this.limits.onSent();
     this.socket.send(bytes, { binary: false });
+  }
+
+  /**
+   * Sends, then waits while the socket's backlog is over half its bound: a long replay
+   * (live rows are held meanwhile) follows the reader instead of tripping the slow-consumer cut.
+   */
+  async sendPaced(bytes: Buffer): Promise<void> {
+    if (this.socket.readyState !== this.socket.OPEN) return;
+    if (this.socket.bufferedAmount + bytes.length <= this.limits.maxBufferedBytes / 2) {
+      this.sendBytes(bytes);
+      return;
+    }
+    this.limits.onSent();
+    await new Promise<void>((resolve) => this.socket.send(bytes, { binary: false }, () => resolve()));
   }
 
   /** At most one typing signal per channel per `intervalMs` from this socket. */

@@ -82,6 +82,10 @@ export function createGateway(http: HttpServer, deps: GatewayDeps): Gateway {
   });
 
   http.server.on('upgrade', (request: IncomingMessage, socket: Duplex, head: Buffer) => {
+    // Until ws takes the socket over nothing else listens for its errors: a client that
+    // resets while its token is checked (or its refusal is written) must not crash the node.
+    const onSocketError = () => socket.destroy();
+    socket.on('error', onSocketError);
     const url = new URL(request.url ?? '/', 'http://riff.invalid');
     if (url.pathname !== '/v1/ws') {
       refuseUpgrade(socket, 404, new RiffError('route_not_found'));
@@ -90,11 +94,15 @@ export function createGateway(http: HttpServer, deps: GatewayDeps): Gateway {
     const token = bearerToken(request.headers.authorization) ?? bearerToken(url.searchParams.get('auth') ?? undefined);
     const resume = parseResume(url.searchParams.get('resume'));
     if (!token) {
+      socket.removeListener('error', onSocketError);
       wss.handleUpgrade(request, socket, head, (ws) => awaitAuthFrame(ws, resume));
       return;
     }
     services.authenticate(token).then(
-      (identity) => wss.handleUpgrade(request, socket, head, (ws) => void open(ws, identity, token, resume)),
+      (identity) => {
+        socket.removeListener('error', onSocketError);
+        wss.handleUpgrade(request, socket, head, (ws) => void open(ws, identity, token, resume));
+      },
       (error: unknown) => {
         if (error instanceof RiffError) refuseUpgrade(socket, 401, error);
         else {
@@ -106,6 +114,8 @@ export function createGateway(http: HttpServer, deps: GatewayDeps): Gateway {
   });
 
   function awaitAuthFrame(ws: WebSocket, resume: Record<string, number>): void {
+    // ws emits protocol errors (an oversized first frame) as 'error': unheard, they crash the node.
+    ws.on('error', () => ws.terminate());
     const timer = setTimeout(() => ws.close(CloseCode.authTimeout, 'authenticate within 5 s: send {"type":"auth","token":…}'), options.authTimeoutMs);
     ws.once('message', (data) => {
       clearTimeout(timer);
@@ -130,6 +140,8 @@ export function createGateway(http: HttpServer, deps: GatewayDeps): Gateway {
       ws.close(CloseCode.unauthorized, 'no such user');
       return;
     }
+    // The client left while its profile was read: its 'close' has passed and would never drop it.
+    if (ws.readyState !== ws.OPEN) return;
     const connection = new Connection(secretToken(), ws, identity, token, user.username, {
       maxBufferedBytes: options.maxBufferedBytes,
       onSent: () => metrics.framesOut.inc(),
@@ -155,8 +167,13 @@ export function createGateway(http: HttpServer, deps: GatewayDeps): Gateway {
 
     try {
       const channels = await services.memberships(identity.userId);
-      const subscriptions = await Promise.all(channels.map(({ id }) => attach(connection, id)));
-      connection.send({ type: 'ready', data: { user, channels: subscriptions.map(({ sub, head }) => ({ id: sub.channelId, last_seq: head })) } });
+      if (!connections.has(connection)) return;
+      // A membership message may have subscribed one of them already while we were reading.
+      const fresh = channels.filter(({ id }) => !connection.subscriptions.has(id));
+      const subscriptions = await Promise.all(fresh.map(({ id }) => attach(connection, id)));
+      const heads = new Map(channels.map(({ id, last_seq }) => [id, last_seq]));
+      for (const { sub, head } of subscriptions) heads.set(sub.channelId, head);
+      connection.send({ type: 'ready', data: { user, channels: [...heads].map(([id, last_seq]) => ({ id, last_seq })) } });
       await Promise.all(subscriptions.map(({ sub, head }) => catchUp(sub, head, resume[sub.channelId])));
     } catch (error) {
       log.error({ err: error }, 'opening a socket failed');
@@ -238,13 +255,15 @@ export function createGateway(http: HttpServer, deps: GatewayDeps): Gateway {
         sub.lastSent = sub.startedAfter = head;
       } else {
         metrics.replayedEvents.inc(frames.length);
-        for (const frame of frames) sub.replayed(frame);
+        for (const frame of frames) await sub.replayed(frame);
       }
     }
     sub.goLive();
   }
 
   async function subscribe(connection: Connection, channelId: string, afterSeq: number | undefined, explicit = false): Promise<void> {
+    // Closed meanwhile (while its access was checked): a subscription now would never be left.
+    if (!connections.has(connection)) return;
     const existing = connection.subscriptions.get(channelId);
     if (existing) {
       existing.explicit ||= explicit;
