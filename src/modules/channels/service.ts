@@ -4,7 +4,7 @@ import { iso, type Clock } from '../../platform/clock.js';
 import { RiffError } from '../../platform/errors.js';
 import type { Identity } from '../../platform/http/auth.js';
 import type { RateLimiter } from '../../platform/http/rate-limit.js';
-import type { ChannelEventFrame, ChannelFrame } from '../../platform/gateway/protocol.js';
+import type { ChannelEventFrame, ChannelFrame, ResourceFrameType } from '../../platform/gateway/protocol.js';
 import type { IdGenerator } from '../../platform/ids.js';
 import { afterCommit, inTransaction, uniqueViolation, type Database } from '../../platform/storage/database.js';
 import { GENERAL_CHANNEL_ID } from '../../platform/storage/migrations/0002_channels.js';
@@ -88,16 +88,34 @@ export function channelsService(deps: ChannelsDeps) {
    */
   async function announce(
     trx: Database,
-    channel: ChannelRow,
+    channel: Pick<ChannelRow, 'id'>,
     frameType: 'announcement' | 'member.joined' | 'member.left' | 'channel.updated',
     announcement: { type: string } & Record<string, unknown>,
     body: string,
   ): Promise<AnnouncementView> {
+    const { item } = await writeAnnouncement(trx, channel.id, announcement, body, async (seq, row) => {
+      const updated = frameType === 'channel.updated' ? presentChannel((await repo.findChannel(trx, channel.id))!) : undefined;
+      const frame: ChannelEventFrame = updated
+        ? { type: 'channel.updated', channel_id: channel.id, seq, data: updated, announcement: row }
+        : { type: frameType as 'announcement' | 'member.joined' | 'member.left', channel_id: channel.id, seq, data: row };
+      return { frame, payload: updated ?? null };
+    });
+    return item;
+  }
+
+  /** One log row with its history item (an announcement) and the frame `build` makes of them. */
+  async function writeAnnouncement(
+    trx: Database,
+    channelId: string,
+    announcement: { type: string } & Record<string, unknown>,
+    body: string,
+    build: (seq: number, item: AnnouncementView) => Promise<{ frame: ChannelEventFrame; payload: unknown }>,
+  ): Promise<{ item: AnnouncementView; seq: number }> {
     const now = clock.now();
-    const seq = await repo.nextSeq(trx, channel.id, now);
+    const seq = await repo.nextSeq(trx, channelId, now);
     const row: MessageRow = {
       id: ids.next(),
-      channel_id: channel.id,
+      channel_id: channelId,
       seq,
       kind: 'announcement',
       author_id: null,
@@ -110,22 +128,10 @@ export function channelsService(deps: ChannelsDeps) {
     };
     await repo.insertMessage(trx, row);
     const item = presentItem(row, new Map(), new Map()) as AnnouncementView;
-    const updated = frameType === 'channel.updated' ? presentChannel({ ...(await repo.findChannel(trx, channel.id))! }) : undefined;
-    await repo.insertEvent(trx, {
-      channel_id: channel.id,
-      seq,
-      type: frameType,
-      message_id: row.id,
-      payload: updated ? JSON.stringify(updated) : null,
-      created_at: now,
-    });
-    publishAfterCommit(
-      trx,
-      frameType === 'channel.updated'
-        ? { type: frameType, channel_id: channel.id, seq, data: updated!, announcement: item }
-        : { type: frameType, channel_id: channel.id, seq, data: item },
-    );
-    return item;
+    const { frame, payload } = await build(seq, item);
+    await repo.insertEvent(trx, { channel_id: channelId, seq, type: frame.type, message_id: row.id, payload: payload === null ? null : JSON.stringify(payload), created_at: now });
+    publishAfterCommit(trx, frame);
+    return { item, seq };
   }
 
   /** A change to an existing message (edit, delete, reaction): one log row and its frame. */
@@ -160,6 +166,13 @@ export function channelsService(deps: ChannelsDeps) {
         return { type, channel_id, seq, data: item as AnnouncementView };
       case 'channel.updated':
         return { type, channel_id, seq, data: JSON.parse(event.payload ?? '{}') as ChannelView, announcement: item as AnnouncementView };
+      case 'event.updated':
+      case 'rsvp.updated':
+      case 'poll.updated':
+      case 'poll.closed': {
+        const data = JSON.parse(event.payload ?? '{}') as Record<string, unknown>;
+        return item ? { type, channel_id, seq, data, announcement: item as AnnouncementView } : { type, channel_id, seq, data };
+      }
       default: {
         const unknown: never = type;
         throw new Error(`no frame for log row type ${String(unknown)}`);
@@ -201,6 +214,12 @@ export function channelsService(deps: ChannelsDeps) {
     if (channel.kind === 'event') throw new RiffError('channel_protected', 'A meetup’s channel goes with the meetup: cancel the meetup instead');
   }
 
+  /** Only plain channels take members directly; the others follow what owns them (a meetup's RSVPs). */
+  function assertOpenMembership(channel: ChannelRow): void {
+    if (channel.kind === 'event') throw new RiffError('channel_protected', 'A meetup’s channel follows its RSVPs: join the meetup instead');
+    if (channel.kind !== 'channel' && channel.kind !== 'forum') throw new RiffError('channel_protected', 'Conversations keep the people they started with');
+  }
+
   /** Makes `userId` a member (announced as joined, or as added by `by`); false if they already were. */
   async function join(trx: Database, channel: ChannelRow, user: PublicProfile, by?: PublicProfile): Promise<boolean> {
     if (!(await repo.addMember(trx, channel.id, user.id, clock.now(), channel.last_seq))) return false;
@@ -220,7 +239,10 @@ export function channelsService(deps: ChannelsDeps) {
         if (existing) return { message: await sameSend(trx, existing, channelId, input, me), created: false };
       }
       await deps.limiter.consume(`messages:${me.userId}`, deps.messageRate);
-      if (!member) await join(trx, channel, await profileOf(trx, me.userId));
+      if (!member) {
+        assertOpenMembership(channel);
+        await join(trx, channel, await profileOf(trx, me.userId));
+      }
       const now = clock.now();
       const seq = await repo.nextSeq(trx, channelId, now);
       const row: MessageRow = {
@@ -266,6 +288,51 @@ export function channelsService(deps: ChannelsDeps) {
   }
 
   return {
+    /**
+     * For modules whose resources own a channel (a meetup): a public channel of `kind` with
+     * its creator as member and a creation announcement; membership then follows the module.
+     */
+    async openOwnedChannel(trx: Database, channel: { kind: 'event' | 'forum'; name: string; description: string; creatorId: string; announcement: string }): Promise<string> {
+      const now = clock.now();
+      const id = ids.next();
+      await repo.insertChannel(trx, { id, kind: channel.kind, name: channel.name, description: channel.description, private: 0, creator_id: channel.creatorId, created_at: now, updated_at: now, last_activity_at: now });
+      await repo.addMember(trx, id, channel.creatorId, now);
+      const item = await announce(trx, { id }, 'announcement', { type: 'channel_created', user_id: channel.creatorId }, channel.announcement);
+      membershipAfterCommit(trx, id, channel.creatorId, true, item.seq);
+      return id;
+    },
+
+    /** Adds or removes a member without an announcement (the owning module's own row says why), from `seq` on. */
+    async setMember(trx: Database, channelId: string, userId: string, member: boolean, seq: number): Promise<void> {
+      const changed = member ? await repo.addMember(trx, channelId, userId, clock.now(), seq - 1) : await repo.removeMember(trx, channelId, userId);
+      if (changed) membershipAfterCommit(trx, channelId, userId, member, seq);
+    },
+
+    /**
+     * Logs a change of another module's resource in its channel: one row, one frame with the
+     * resource as `data`, and when `announcement` is given the history item it rides with.
+     */
+    async logResource(
+      trx: Database,
+      channelId: string,
+      type: ResourceFrameType,
+      data: Record<string, unknown>,
+      announcement?: { fields: { type: string } & Record<string, unknown>; body: string },
+    ): Promise<number> {
+      if (announcement) {
+        const { seq } = await writeAnnouncement(trx, channelId, announcement.fields, announcement.body, async (seq, item) => ({
+          frame: { type, channel_id: channelId, seq, data, announcement: item },
+          payload: data,
+        }));
+        return seq;
+      }
+      const now = clock.now();
+      const seq = await repo.nextSeq(trx, channelId, now);
+      await repo.insertEvent(trx, { channel_id: channelId, seq, type, message_id: null, payload: JSON.stringify(data), created_at: now });
+      publishAfterCommit(trx, { type, channel_id: channelId, seq, data });
+      return seq;
+    },
+
     /** The channel's head if `me` may follow it live; throws the REST errors otherwise. */
     async followable(db: Database, me: Identity, channelId: string): Promise<number> {
       return (await access(db, me, channelId)).channel.last_seq;
@@ -380,7 +447,7 @@ export function channelsService(deps: ChannelsDeps) {
       const added = await inTransaction(db, async (trx) => {
         const { channel } = await access(trx, me, channelId);
         if (userId !== me.userId) assertManager(me, channel);
-        if (channel.kind === 'conversation' || channel.kind === 'dm') throw new RiffError('channel_protected', 'Conversations keep the people they started with');
+        assertOpenMembership(channel);
         const user = await profileOf(trx, userId);
         return join(trx, channel, user, await profileOf(trx, me.userId));
       });
@@ -393,6 +460,7 @@ export function channelsService(deps: ChannelsDeps) {
         const { channel } = await access(trx, me, channelId);
         if (userId !== me.userId) assertManager(me, channel);
         if (channel.id === GENERAL_CHANNEL_ID) throw new RiffError('channel_protected', 'Everyone stays in General');
+        assertOpenMembership(channel);
         const user = await profileOf(trx, userId);
         if (!(await repo.removeMember(trx, channelId, userId))) throw new RiffError('not_found', 'Not a member of this channel');
         const item =

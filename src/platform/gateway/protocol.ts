@@ -64,8 +64,12 @@ export interface ReactionChange {
   reacted: boolean;
 }
 
+/** Changes other modules log in their channels; `data` is the resource as it was then (a meetup, an RSVP, a poll). */
+export type ResourceFrameType = 'event.updated' | 'rsvp.updated' | 'poll.updated' | 'poll.closed';
+
 /** A committed row of a channel's log: it goes to every subscriber of the channel. */
 export type ChannelEventFrame =
+  | (SeqFrame<ResourceFrameType, Record<string, unknown>> & { announcement?: AnnouncementView })
   | SeqFrame<'message.created' | 'message.updated', MessageView>
   | SeqFrame<'message.deleted', { id: string }>
   | SeqFrame<'reaction.updated', ReactionChange>
