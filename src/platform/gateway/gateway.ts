@@ -116,7 +116,7 @@ export function createGateway(http: HttpServer, deps: GatewayDeps): Gateway {
   function awaitAuthFrame(ws: WebSocket, resume: Record<string, number>): void {
     // ws emits protocol errors (an oversized first frame) as 'error': unheard, they crash the node.
     ws.on('error', () => ws.terminate());
-    const timer = setTimeout(() => ws.close(CloseCode.authTimeout, 'authenticate within 5 s: send {"type":"auth","token":…}'), options.authTimeoutMs);
+    const timer = setTimeout(() => ws.close(CloseCode.authTimeout, `authenticate within ${options.authTimeoutMs} ms: send {"type":"auth","token":…}`), options.authTimeoutMs);
     ws.once('message', (data) => {
       clearTimeout(timer);
       const parsed = parseClientFrame(data.toString());

@@ -59,6 +59,9 @@ export function redisPresence(redis: Redis, prefix: string, nodeId: string): Pre
   const nodeKey = `${prefix}node:`;
   const userKey = (userId: string) => `${prefix}presence:${userId}`;
   const beat = () => redis.set(nodeKey + nodeId, '1', 'PX', NODE_TTL_MS).catch(() => {});
+  // The connection refuses commands until it is ready (no offline queue), so beat as soon as it
+  // is, also after Redis came back: without the key this node's sockets count as on a dead node.
+  redis.on('ready', () => void beat());
   void beat();
   const timer = setInterval(beat, HEARTBEAT_MS);
   timer.unref();

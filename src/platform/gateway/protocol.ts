@@ -31,6 +31,8 @@ export const ClientFrameSchema = Type.Union([
 export type ClientFrame = Static<typeof ClientFrameSchema>;
 
 const clientFrame = TypeCompiler.Compile(ClientFrameSchema);
+// One checker per frame type, so a bad frame's error names the field, not the union.
+const frameTypes = new Map(ClientFrameSchema.anyOf.map((schema) => [schema.properties.type.const as string, TypeCompiler.Compile(schema)]));
 
 /** Parses one client frame, or says in a sentence what is wrong with it. */
 export function parseClientFrame(text: string): { frame: ClientFrame } | { error: string } {
@@ -42,11 +44,10 @@ export function parseClientFrame(text: string): { frame: ClientFrame } | { error
   }
   if (clientFrame.Check(value)) return { frame: value };
   const type = (value as { type?: unknown } | null)?.type;
-  if (typeof type !== 'string' || !ClientFrameSchema.anyOf.some((s) => s.properties.type.const === type)) {
-    return { error: `Unknown frame type ${JSON.stringify(type ?? null)}` };
-  }
-  const first = [...clientFrame.Errors(value)].find((e) => e.path !== '/type');
-  return { error: `Bad ${type} frame${first ? `: ${first.path || 'frame'} ${first.message}` : ''}` };
+  const checker = typeof type === 'string' ? frameTypes.get(type) : undefined;
+  if (!checker) return { error: `Unknown frame type ${JSON.stringify(type ?? null)}` };
+  const first = checker.Errors(value).First();
+  return { error: `Bad ${String(type)} frame${first ? `: ${first.path.slice(1) || 'frame'} ${first.message}` : ''}` };
 }
 
 interface SeqFrame<T extends string, D> {
