@@ -242,8 +242,8 @@ describeEachDialect('gateway', (dialect) => {
       ['an unknown frame type', JSON.stringify({ type: 'dance' }), /Unknown frame type "dance"/],
       ['invalid JSON', '{"type": "ping"', /JSON/],
       ['a frame that is not an object', '42', /Unknown frame type/],
-      ['subscribe without channel_id', JSON.stringify({ type: 'subscribe' }), /^Bad subscribe frame/],
-      ['send without a nonce', JSON.stringify({ type: 'send', channel_id: GENERAL, body: 'hi' }), /^Bad send frame/],
+      ['subscribe without channel_id', JSON.stringify({ type: 'subscribe' }), /^Bad subscribe frame: channel_id /],
+      ['send without a nonce', JSON.stringify({ type: 'send', channel_id: GENERAL, body: 'hi' }), /^Bad send frame: nonce /],
     ])('answers %s with an error frame and stays usable', async (_name, text, message) => {
       const a = await musician(server);
       const socket = await open(a);
