@@ -103,6 +103,17 @@ export function channelsService(deps: ChannelsDeps) {
     return item;
   }
 
+  /** A new item of a channel's history, at the log's `seq`. */
+  const historyRow = (channelId: string, seq: number, now: number, item: Pick<MessageRow, 'kind' | 'author_id' | 'body' | 'nonce' | 'announcement'>): MessageRow => ({
+    id: ids.next(),
+    channel_id: channelId,
+    seq,
+    created_at: now,
+    edited_at: null,
+    deleted_at: null,
+    ...item,
+  });
+
   /** One log row with its history item (an announcement) and the frame `build` makes of them. */
   async function writeAnnouncement(
     trx: Database,
@@ -113,19 +124,7 @@ export function channelsService(deps: ChannelsDeps) {
   ): Promise<{ item: AnnouncementView; seq: number }> {
     const now = clock.now();
     const seq = await repo.nextSeq(trx, channelId, now);
-    const row: MessageRow = {
-      id: ids.next(),
-      channel_id: channelId,
-      seq,
-      kind: 'announcement',
-      author_id: null,
-      body,
-      nonce: null,
-      announcement: JSON.stringify(announcement),
-      created_at: now,
-      edited_at: null,
-      deleted_at: null,
-    };
+    const row = historyRow(channelId, seq, now, { kind: 'announcement', author_id: null, body, nonce: null, announcement: JSON.stringify(announcement) });
     await repo.insertMessage(trx, row);
     const item = presentItem(row, new Map(), new Map()) as AnnouncementView;
     const { frame, payload } = await build(seq, item);
@@ -245,19 +244,7 @@ export function channelsService(deps: ChannelsDeps) {
       }
       const now = clock.now();
       const seq = await repo.nextSeq(trx, channelId, now);
-      const row: MessageRow = {
-        id: ids.next(),
-        channel_id: channelId,
-        seq,
-        kind: 'message',
-        author_id: me.userId,
-        body: input.body,
-        nonce: input.nonce ?? null,
-        announcement: null,
-        created_at: now,
-        edited_at: null,
-        deleted_at: null,
-      };
+      const row = historyRow(channelId, seq, now, { kind: 'message', author_id: me.userId, body: input.body, nonce: input.nonce ?? null, announcement: null });
       await repo.insertMessage(trx, row);
       await repo.indexMessage(trx, row.id, row.body);
       await repo.insertEvent(trx, { channel_id: channelId, seq, type: 'message.created', message_id: row.id, payload: null, created_at: now });
