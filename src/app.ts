@@ -2,6 +2,7 @@ import { createRequire } from 'node:module';
 import type { Config } from './config.js';
 import { accountsRoutes, accountsService, presentUser, type AccountsService } from './modules/accounts/index.js';
 import { channelsRepository, channelsRoutes, channelsService } from './modules/channels/index.js';
+import { meetupsRepository, meetupsRoutes, meetupsService, POLL_DEADLINE } from './modules/meetups/index.js';
 import { topics } from './platform/bus/index.js';
 import { localBus } from './platform/bus/local.js';
 import { redisBus } from './platform/bus/redis.js';
@@ -79,6 +80,12 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
   });
   const guards = createGuards((token) => accounts.verify(storage.db, token));
   const { db } = storage;
+  const jobs = new Scheduler(db, storage.dialect, clock, ids, {
+    ...config.jobs,
+    onError: (error, job) => http.log.error({ err: error, job: { kind: job.kind, key: job.key, attempts: job.attempts } }, 'a scheduled job failed'),
+  });
+  const meetups = meetupsService({ clock, ids, accounts, channels, jobs, repo: meetupsRepository(storage.dialect) });
+  jobs.register(POLL_DEADLINE, (payload) => meetups.closePollAtDeadline(db, payload));
   const gateway = createGateway(http, {
     bus,
     presence,
@@ -101,11 +108,8 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
   operationsRoutes(http, { storage, bus, metrics });
   accountsRoutes(http, { db, accounts, guards, limiter, limits: config.rateLimits });
   channelsRoutes(http, { db, channels, guards, presence: gateway });
+  meetupsRoutes(http, { db, meetups, guards });
 
-  const jobs = new Scheduler(db, storage.dialect, clock, ids, {
-    ...config.jobs,
-    onError: (error, job) => http.log.error({ err: error, job: { kind: job.kind, key: job.key, attempts: job.attempts } }, 'a scheduled job failed'),
-  });
   jobs.start();
   http.addHook('preClose', () => jobs.stop());
 

@@ -24,8 +24,23 @@ import type {
   UpdateChannelInput,
 } from '../modules/channels/schema.js';
 
+import type {
+  AlertView,
+  AttendeesView,
+  CalendarFeedView,
+  CreateEventInput,
+  CreatePollInput,
+  DiscoveryFilter,
+  EventView,
+  PollView,
+  RsvpChoice,
+  RsvpView,
+  UpdateEventInput,
+} from '../modules/meetups/schema.js';
+
 export type { DirectoryFilter, GuestView, LogInInput, ProfilePatchInput, SignedInView, SignUpInput, UserView };
 export type { AnnouncementView, ChannelView, CreateChannelInput, HistoryCursor, HistoryItemView, MemberView, MessageView, PostMessageInput, UpdateChannelInput };
+export type { AlertView, AttendeesView, CalendarFeedView, CreateEventInput, CreatePollInput, DiscoveryFilter, EventView, PollView, RsvpChoice, RsvpView, UpdateEventInput };
 
 export interface Reactions {
   message_id: string;
@@ -215,5 +230,97 @@ export class RiffClient {
 
   async unreact(id: string, emoji: string): Promise<Reactions> {
     return (await this.request<Reactions>('DELETE', `/v1/messages/${id}/reactions/${encodeURIComponent(emoji)}`)).data;
+  }
+
+  // Meetups
+
+  events(filter: DiscoveryFilter = {}): Promise<Page<EventView>> {
+    const { include_past, ...rest } = filter;
+    return this.page<EventView>('/v1/events', { ...rest, include_past: include_past === undefined ? undefined : String(include_past) });
+  }
+
+  async createEvent(input: CreateEventInput): Promise<EventView> {
+    return (await this.request<EventView>('POST', '/v1/events', input)).data;
+  }
+
+  async event(id: string): Promise<EventView> {
+    return (await this.request<EventView>('GET', `/v1/events/${id}`)).data;
+  }
+
+  async updateEvent(id: string, patch: UpdateEventInput): Promise<EventView> {
+    return (await this.request<EventView>('PATCH', `/v1/events/${id}`, patch)).data;
+  }
+
+  async cancelEvent(id: string): Promise<EventView> {
+    return (await this.request<EventView>('DELETE', `/v1/events/${id}`)).data;
+  }
+
+  /** The meetups I am going to, might go to or wait for. */
+  myEvents(cursor: { after?: string; limit?: number } = {}): Promise<Page<EventView>> {
+    return this.page<EventView>('/v1/events/join', cursor);
+  }
+
+  /** Going, or waitlisted when the meetup is full. */
+  async joinEvent(id: string): Promise<RsvpView> {
+    return (await this.request<RsvpView>('POST', '/v1/events/join', { event_id: id })).data;
+  }
+
+  async rsvp(id: string, status: RsvpChoice): Promise<RsvpView> {
+    return (await this.request<RsvpView>('PUT', `/v1/events/${id}/rsvp`, { status })).data;
+  }
+
+  async eventAttendees(id: string): Promise<AttendeesView> {
+    return (await this.request<AttendeesView>('GET', `/v1/events/${id}/attendees`)).data;
+  }
+
+  /** The meetup as iCalendar text. */
+  async eventCalendar(id: string): Promise<string> {
+    return this.text(`/v1/events/${id}/calendar.ics`);
+  }
+
+  /** My meetups as iCalendar text. */
+  async myCalendar(): Promise<string> {
+    return this.text('/v1/users/me/calendar.ics');
+  }
+
+  /** A new link to my calendar feed for calendar apps; the previous one stops working. */
+  async openCalendarFeed(): Promise<CalendarFeedView> {
+    return (await this.request<CalendarFeedView>('POST', '/v1/users/me/calendar-feed')).data;
+  }
+
+  async closeCalendarFeed(): Promise<void> {
+    await this.request('DELETE', '/v1/users/me/calendar-feed');
+  }
+
+  async createPoll(eventId: string, input: CreatePollInput): Promise<PollView> {
+    return (await this.request<PollView>('POST', `/v1/events/${eventId}/polls`, input)).data;
+  }
+
+  async polls(eventId: string): Promise<PollView[]> {
+    return (await this.request<PollView[]>('GET', `/v1/events/${eventId}/polls`)).data;
+  }
+
+  async vote(pollId: string, option: number): Promise<PollView> {
+    return (await this.request<PollView>('PUT', `/v1/polls/${pollId}/vote`, { option })).data;
+  }
+
+  async closePoll(pollId: string): Promise<PollView> {
+    return (await this.request<PollView>('POST', `/v1/polls/${pollId}/close`)).data;
+  }
+
+  /** Polls waiting for my vote. */
+  async alerts(): Promise<AlertView[]> {
+    return (await this.request<AlertView[]>('GET', '/v1/users/me/alerts')).data;
+  }
+
+  /** A route that answers text (iCalendar) rather than JSON; errors still come in the JSON envelope. */
+  private async text(path: string): Promise<string> {
+    const response = await fetch(new URL(path, this.baseUrl), { headers: this.token ? { authorization: `Bearer ${this.token}` } : {} });
+    const text = await response.text();
+    if (!response.ok) {
+      const error = (JSON.parse(text) as { error?: ErrorBody }).error ?? { code: 'http_error', message: text, details: [] };
+      throw new RiffApiError(response.status, error, response.headers);
+    }
+    return text;
   }
 }

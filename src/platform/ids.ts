@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import type { Clock } from './clock.js';
 
 // Crockford base32: URL-safe, case-free, and ids made later sort after ids made earlier.
@@ -41,3 +41,6 @@ export function timeOrderedIds(clock: Clock): IdGenerator {
 
 /** An opaque credential: 256 random bits, base64url (`[A-Za-z0-9_-]`). */
 export const secretToken = (): string => randomBytes(32).toString('base64url');
+
+/** Credentials are stored as their sha256, so a leaked table holds nothing a thief can present. */
+export const hashSecret = (token: string): string => createHash('sha256').update(token).digest('base64url');

@@ -47,7 +47,7 @@ describeEachDialect('storage contract', (dialect) => {
       dialect === 'postgres'
         ? await Promise.all(nodes.map((s) => migrateToLatest(s)))
         : [await migrateToLatest(storage), await migrateToLatest(others[0]!), await migrateToLatest(others[1]!)];
-    expect(applied.flat()).toEqual(['0001_accounts', '0002_channels', '0003_jobs']);
+    expect(applied.flat()).toEqual(['0001_accounts', '0002_channels', '0003_jobs', '0004_meetups']);
     expect(await migrateToLatest(storage)).toEqual([]);
     await Promise.all(others.map((s) => s.close()));
   });

@@ -1,3 +1,4 @@
+import { Redis } from 'ioredis';
 import pg from 'pg';
 
 /**
@@ -5,6 +6,7 @@ import pg from 'pg';
  * with a loud warning — unless REQUIRE_SERVICES=1 (CI), where its absence fails the run.
  */
 export const TEST_DATABASE_URL = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+export const TEST_REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 const required = process.env.REQUIRE_SERVICES === '1';
 
 async function reachable(url: string): Promise<boolean> {
@@ -29,6 +31,31 @@ export async function postgresAvailable(): Promise<boolean> {
     return ok;
   });
   return postgres;
+}
+
+async function redisAnswers(url: string): Promise<boolean> {
+  // One attempt, no retries and no offline queue: absent means absent, at once.
+  const redis = new Redis(url, { lazyConnect: true, connectTimeout: 3000, maxRetriesPerRequest: 0, enableOfflineQueue: false, retryStrategy: () => null });
+  redis.on('error', () => {});
+  try {
+    await redis.connect();
+    return (await redis.ping()) === 'PONG';
+  } catch {
+    return false;
+  } finally {
+    redis.disconnect();
+  }
+}
+
+let redis: Promise<boolean> | undefined;
+
+export async function redisAvailable(): Promise<boolean> {
+  redis ??= redisAnswers(TEST_REDIS_URL).then((ok) => {
+    if (!ok && required) throw new Error(`REQUIRE_SERVICES=1 but Redis does not answer at ${TEST_REDIS_URL}`);
+    if (!ok) console.warn(`\n!!! Redis does not answer at ${TEST_REDIS_URL}: SKIPPING every Redis test !!!\n`);
+    return ok;
+  });
+  return redis;
 }
 
 /** A throw-away database for one test file; `drop` removes it even if connections linger. */

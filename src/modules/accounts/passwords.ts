@@ -1,4 +1,4 @@
-import { createHash, randomBytes, scrypt, timingSafeEqual } from 'node:crypto';
+import { randomBytes, scrypt, timingSafeEqual } from 'node:crypto';
 
 const KEY_LENGTH = 32;
 const BLOCK_SIZE = 8;
@@ -26,6 +26,3 @@ export async function verifyPassword(password: string, stored: string): Promise<
   const actual = await derive(password, Buffer.from(salt, 'base64url'), Number(cost));
   return actual.length === expected.length && timingSafeEqual(actual, expected);
 }
-
-/** Tokens are stored as their sha256, so the sessions table holds nothing a thief can present. */
-export const hashToken = (token: string): string => createHash('sha256').update(token).digest('base64url');

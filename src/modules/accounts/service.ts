@@ -2,12 +2,13 @@ import type { RateRule } from '../../config.js';
 import type { Clock } from '../../platform/clock.js';
 import { iso } from '../../platform/clock.js';
 import { RiffError } from '../../platform/errors.js';
+import { blankToEmpty } from '../../platform/http/validation.js';
 import type { Identity } from '../../platform/http/auth.js';
 import type { RateLimiter } from '../../platform/http/rate-limit.js';
-import { secretToken, type IdGenerator } from '../../platform/ids.js';
+import { hashSecret, secretToken, type IdGenerator } from '../../platform/ids.js';
 import { inTransaction, uniqueViolation, type Database } from '../../platform/storage/database.js';
 import type { Role, UserRow, UserUpdate } from '../../platform/storage/tables.js';
-import { hashPassword, hashToken, verifyPassword } from './passwords.js';
+import { hashPassword, verifyPassword } from './passwords.js';
 import { accountsRepository as repo } from './repository.js';
 import type { DirectoryFilter, LogInInput, ProfilePatchInput, ProfileView, SignUpInput, UserView } from './schema.js';
 
@@ -45,8 +46,6 @@ export const presentProfile = (row: UserRow): PublicProfile => ({
 export const displayName = (profile: PublicProfile): string =>
   [profile.first_name, profile.last_name].filter((part) => part.trim() !== '').join(' ') || profile.username || 'Someone';
 
-/** Whitespace-only text counts as empty. */
-const blankToEmpty = (text: string | undefined) => (text === undefined || text.trim() === '' ? '' : text);
 
 /** The public profile; email and role only for its owner. One place, so private fields cannot leak by accident. */
 export function presentUser(row: UserRow, viewerId?: string): UserView {
@@ -84,7 +83,7 @@ export function accountsService(deps: AccountsDeps) {
     const now = clock.now();
     const guest = role === 'guest';
     await repo.insertSession(db, {
-      token_hash: hashToken(token),
+      token_hash: hashSecret(token),
       user_id: userId,
       created_at: now,
       extended_at: now,
@@ -164,7 +163,7 @@ export function accountsService(deps: AccountsDeps) {
 
     /** Resolves a bearer token; expired sessions are removed as they are found. */
     async verify(db: Database, token: string): Promise<Identity> {
-      const tokenHash = hashToken(token);
+      const tokenHash = hashSecret(token);
       const session = await repo.findSession(db, tokenHash);
       if (!session) throw new RiffError('unauthorized', 'This session is not valid; sign in again');
       const now = clock.now();
@@ -221,6 +220,12 @@ export function accountsService(deps: AccountsDeps) {
     },
 
     findByUsername: (db: Database, username: string) => repo.findUserByUsername(db, username),
+
+    /** Whole profiles of registered users by id, for `presentUser` (a meetup's organizer and attendees). */
+    async users(db: Database, ids: Iterable<string>): Promise<Map<string, UserRow>> {
+      const rows = await repo.findUsersByIds(db, [...new Set(ids)]);
+      return new Map(rows.filter((row) => row.role !== 'guest').map((row) => [row.id, row]));
+    },
 
     /** Public profiles of registered users (and guests, who show as nobody) by id. */
     async profiles(db: Database, ids: Iterable<string>): Promise<Map<string, PublicProfile & { role: Role }>> {

@@ -9,12 +9,14 @@ export interface RedisBusOptions {
 }
 
 const retry = (attempt: number) => Math.min(100 * 2 ** attempt, 2000);
+const MAX_UNSENT_SIGNALS = 10_000;
 
 /**
  * The bus across nodes: Redis pub/sub, one connection to publish and one to listen.
  * Publishing never waits for Redis and never queues while it is down: the database's
  * event log is the truth, and a node that comes back re-reads what it missed
- * (`onRecovered`). ioredis reconnects and re-subscribes by itself.
+ * (`onRecovered`), while this node sends again what it could not publish. ioredis reconnects
+ * and re-subscribes by itself.
  */
 export function redisBus(options: RedisBusOptions): Bus & { connection: Redis } {
   const publisher = new Redis(options.url, { enableOfflineQueue: false, retryStrategy: retry, maxRetriesPerRequest: 1 });
@@ -22,6 +24,33 @@ export function redisBus(options: RedisBusOptions): Bus & { connection: Redis } 
   const handlers = new Map<string, Set<(message: BusMessage) => void>>();
   const recovered: Array<() => void> = [];
   let wasDown = false;
+  // What this node could not publish, sent once its connection is back. Channel rows: per
+  // topic only the newest, since receivers fetch the rows before it from the log (nodes that
+  // recovered before this one re-read the log too early to see them, and without a newer row
+  // to reveal the gap their sockets would wait indefinitely). Other messages (membership,
+  // sessions ended, presence, read markers) carry no seq to recover by: they are kept in
+  // order, boundedly; typing is not worth sending late.
+  const unsentRows = new Map<string, { message: BusMessage; seq: number }>();
+  const unsentSignals: Array<{ topic: string; message: BusMessage }> = [];
+  const keep = (topic: string, message: BusMessage) => {
+    if (message.kind === 'channel') {
+      if (!('seq' in message.frame)) return;
+      if (message.frame.seq > (unsentRows.get(topic)?.seq ?? 0)) unsentRows.set(topic, { message, seq: message.frame.seq });
+      return;
+    }
+    if (unsentSignals.length >= MAX_UNSENT_SIGNALS) unsentSignals.shift();
+    unsentSignals.push({ topic, message });
+  };
+  const publish = (topic: string, message: BusMessage) => {
+    publisher.publish(options.prefix + topic, JSON.stringify(message)).catch(() => keep(topic, message));
+  };
+  publisher.on('ready', () => {
+    const rows = [...unsentRows];
+    const signals = unsentSignals.splice(0);
+    unsentRows.clear();
+    for (const { topic, message } of signals) publish(topic, message);
+    for (const [topic, { message }] of rows) publish(topic, message);
+  });
 
   for (const connection of [publisher, subscriber]) {
     connection.on('error', options.onError);
@@ -50,11 +79,7 @@ export function redisBus(options: RedisBusOptions): Bus & { connection: Redis } 
     get up() {
       return publisher.status === 'ready' && subscriber.status === 'ready';
     },
-    publish(topic, message) {
-      publisher.publish(options.prefix + topic, JSON.stringify(message)).catch(() => {
-        // Lost while Redis is away; subscribers catch up from the log when it returns.
-      });
-    },
+    publish,
     subscribe(topic, handler) {
       let subscribers = handlers.get(topic);
       if (!subscribers) {

@@ -331,8 +331,11 @@ export function createGateway(http: HttpServer, deps: GatewayDeps): Gateway {
         }
         return;
       case 'session_ended':
+        // Checked against the database rather than trusted: the message may arrive late (sent
+        // again after a bus outage), after the user signed in anew.
         for (const connection of mine) {
-          if (message.token_hash === null || connection.identity.tokenHash === message.token_hash) connection.close(CloseCode.sessionEnded, 'this session has ended');
+          if (message.token_hash !== null && connection.identity.tokenHash !== message.token_hash) continue;
+          await services.authenticate(connection.token).catch(() => connection.close(CloseCode.sessionEnded, 'this session has ended'));
         }
         return;
       case 'channel':

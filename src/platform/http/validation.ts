@@ -62,3 +62,6 @@ export function assertCleanInput(value: unknown, where: string): void {
     }
   }
 }
+
+/** Whitespace-only text counts as empty (optional text fields store it as ""). */
+export const blankToEmpty = (text: string | undefined): string => (text === undefined || text.trim() === '' ? '' : text);

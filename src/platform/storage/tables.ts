@@ -17,6 +17,11 @@ export interface Tables {
   message_search: MessageSearchTable;
   jobs: JobsTable;
   claims: ClaimsTable;
+  events: EventsTable;
+  rsvps: RsvpsTable;
+  polls: PollsTable;
+  poll_participants: PollParticipantsTable;
+  calendar_feeds: CalendarFeedsTable;
 }
 
 export interface JobsTable {
@@ -149,3 +154,78 @@ export interface MessageSearchTable {
 export type ChannelRow = Selectable<ChannelsTable>;
 export type MessageRow = Selectable<MessagesTable>;
 export type ChannelEventRow = Selectable<ChannelEventsTable>;
+
+export type EventStatus = 'scheduled' | 'cancelled';
+
+/** A meetup. Its channel (kind `event`) holds its log; membership follows its RSVPs. */
+export interface EventsTable {
+  id: string;
+  channel_id: string;
+  organizer_id: string;
+  title: string;
+  description: string;
+  starts_at: number;
+  ends_at: number | null;
+  /** IANA name, in its canonical spelling. */
+  time_zone: string;
+  location: string;
+  city: string;
+  /** Everyone going, the organizer included; null is no limit. */
+  capacity: number | null;
+  genres: string;
+  instruments_wanted: string;
+  image_url: string | null;
+  status: EventStatus;
+  created_at: number;
+  updated_at: number;
+}
+
+export type RsvpStatus = 'going' | 'maybe' | 'not_going' | 'waitlisted';
+
+export interface RsvpsTable {
+  event_id: string;
+  user_id: string;
+  status: RsvpStatus;
+  /** When the current status began, counted per meetup: the waitlist is served in this order. */
+  ordinal: number;
+  created_at: number;
+  updated_at: number;
+}
+
+export type PollKind = 'generic' | 'reschedule' | 'relocate';
+
+export interface PollsTable {
+  id: string;
+  event_id: string;
+  kind: PollKind;
+  question: string;
+  /** JSON list of labels; a reschedule poll's are ISO instants, a relocate poll's places. */
+  options: string;
+  status: 'open' | 'closed';
+  closes_at: number | null;
+  winner_index: number | null;
+  created_by: string;
+  created_at: number;
+  closed_at: number | null;
+}
+
+/** Who may vote (going or maybe when the poll opened), and how they voted. */
+export interface PollParticipantsTable {
+  poll_id: string;
+  user_id: string;
+  vote: number | null;
+  voted_at: number | null;
+}
+
+/** A personal calendar feed's credential, separate from sessions so calendar apps can hold it and it can be revoked alone. */
+export interface CalendarFeedsTable {
+  user_id: string;
+  /** sha256 of the feed token. */
+  token_hash: string;
+  created_at: number;
+}
+
+export type EventRow = Selectable<EventsTable>;
+export type RsvpRow = Selectable<RsvpsTable>;
+export type PollRow = Selectable<PollsTable>;
+export type PollParticipantRow = Selectable<PollParticipantsTable>;

@@ -3,10 +3,12 @@ import type { DialectName } from '../database.js';
 import * as accounts from './0001_accounts.js';
 import { channelsMigration } from './0002_channels.js';
 import * as jobs from './0003_jobs.js';
+import * as meetups from './0004_meetups.js';
 
 /** Applied in key order, on SQLite and PostgreSQL alike. Never edit one that has shipped; add the next. */
 export const migrationsFor = (dialect: DialectName): Record<string, Migration> => ({
   '0001_accounts': accounts,
   '0002_channels': channelsMigration(dialect),
   '0003_jobs': jobs,
+  '0004_meetups': meetups,
 });

@@ -1,0 +1,3 @@
+export { meetupsRepository } from './repository.js';
+export { meetupsRoutes } from './routes.js';
+export { meetupsService, POLL_DEADLINE, type MeetupsService } from './service.js';
