@@ -1,8 +1,11 @@
 import { createRequire } from 'node:module';
 import type { Config } from './config.js';
 import { accountsRoutes, accountsService, presentUser, type AccountsService } from './modules/accounts/index.js';
+import { appsRepository, appsRoutes, appsService, WEBHOOK_DELIVERY } from './modules/apps/index.js';
 import { channelsRepository, channelsRoutes, channelsService } from './modules/channels/index.js';
+import { matchingRepository, matchingRoutes, matchingService, QUEUE_FALLBACK, WENT_AWAY } from './modules/matching/index.js';
 import { meetupsRepository, meetupsRoutes, meetupsService, POLL_DEADLINE } from './modules/meetups/index.js';
+import { reviewsRepository, reviewsRoutes, reviewsService, type ReviewsService } from './modules/reviews/index.js';
 import { topics } from './platform/bus/index.js';
 import { localBus } from './platform/bus/local.js';
 import { redisBus } from './platform/bus/redis.js';
@@ -32,6 +35,7 @@ export interface Riff {
   jobs: Scheduler;
   /** The module services, for the CLI (seed-demo, admin grant). */
   accounts: AccountsService;
+  reviews: ReviewsService;
 }
 
 /**
@@ -68,6 +72,7 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
     failedLogins: config.rateLimits.failedLoginsPerAccount,
     onSignUp: (trx, user) => channels.joinGeneral(trx, user),
     onSessionsEnded: (userId, tokenHash) => bus.publish(topics.user(userId), { kind: 'session_ended', user_id: userId, token_hash: tokenHash }),
+    assertMayLogIn: (trx, userId) => matching.assertMayLogIn(trx, userId),
   });
   const channels = channelsService({
     clock,
@@ -86,6 +91,23 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
   });
   const meetups = meetupsService({ clock, ids, accounts, channels, jobs, repo: meetupsRepository(storage.dialect) });
   jobs.register(POLL_DEADLINE, (payload) => meetups.closePollAtDeadline(db, payload));
+  const matching = matchingService({
+    clock,
+    ids,
+    bus,
+    accounts,
+    channels,
+    jobs,
+    repo: matchingRepository(storage.dialect),
+    limiter,
+    presence,
+    options: config.matching,
+    limits: config.rateLimits,
+  });
+  jobs.register(QUEUE_FALLBACK, (payload) => matching.fallback(db, payload));
+  jobs.register(WENT_AWAY, (payload) => matching.wentAway(db, payload));
+  const apps = appsService({ clock, ids, bus, jobs, repo: appsRepository(storage.dialect) });
+  jobs.register(WEBHOOK_DELIVERY, (payload) => apps.deliverWebhook(db, payload));
   const gateway = createGateway(http, {
     bus,
     presence,
@@ -102,17 +124,27 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
       replay: (channelId, afterSeq, limit) => channels.replay(db, channelId, afterSeq, limit),
       send: async (identity, channelId, body, nonce) => (await channels.post(db, identity, channelId, { body, nonce })).message,
       markRead: (identity, channelId, seq, origin) => channels.markRead(db, identity, channelId, seq, origin),
+      typist: (identity, username, channelId) => channels.typist(db, identity.userId, username, channelId),
+      presenceAudience: (userId) => channels.presenceAudience(db, userId),
+      wentOffline: (userId) => matching.wentOffline(db, userId),
+      application: (token) => apps.authenticate(db, token),
+      chatHead: (applicationId, chatNumber) => apps.chatHead(db, applicationId, chatNumber),
     },
   });
 
   operationsRoutes(http, { storage, bus, metrics });
-  accountsRoutes(http, { db, accounts, guards, limiter, limits: config.rateLimits });
+  accountsRoutes(http, { db, accounts, guards, limiter, limits: config.rateLimits, admitGuest: (ip) => matching.admitGuest(db, ip) });
   channelsRoutes(http, { db, channels, guards, presence: gateway });
   meetupsRoutes(http, { db, meetups, guards });
+  matchingRoutes(http, { db, matching, guards });
+  // After the gateway: a forum room's online count is its presence.
+  const reviews = reviewsService({ clock, ids, accounts, channels, presence: gateway, repo: reviewsRepository(storage.dialect) });
+  reviewsRoutes(http, { db, reviews, guards });
+  appsRoutes(http, { db, apps, guards, limiter, creationRate: config.rateLimits.applicationsPerIp });
 
   jobs.start();
   http.addHook('preClose', () => jobs.stop());
 
   await http.ready();
-  return { http, storage, jobs, accounts };
+  return { http, storage, jobs, accounts, reviews };
 }

@@ -12,10 +12,15 @@ export interface RateLimits {
   enabled: boolean;
   signUpsPerIp: RateRule;
   guestsPerIp: RateRule;
+  /** Guest identities from an address a banned user used for Talk now. */
+  guestsPerBannedIp: RateRule;
+  reportsPerUser: RateRule;
   loginsPerIp: RateRule;
   /** Failed logins against one account before it is locked for the rest of the window. */
   failedLoginsPerAccount: RateRule;
   messagesPerUser: RateRule;
+  /** Apps API applications created per address (creating one needs no account). */
+  applicationsPerIp: RateRule;
 }
 
 /** The WebSocket gateway's bounds; tests shorten the times. */
@@ -50,6 +55,15 @@ export interface Config {
   passwordCost: number;
   gateway: GatewayOptions;
   jobs: { pollMs: number; leaseMs: number; maxAttempts: number };
+  matching: MatchingOptions;
+}
+
+/** Talk now's waiting times, on the shared clock. */
+export interface MatchingOptions {
+  /** A vent or listen entry waiting this long may also pair with a talk entry. */
+  fallbackMs: number;
+  /** How long a user may be without a socket before leaving the queue (and, with the partner also gone, the room). */
+  graceMs: number;
 }
 
 const HOUR = 3_600_000;
@@ -67,9 +81,12 @@ export const defaultConfig: Config = {
     enabled: true,
     signUpsPerIp: { max: 1000, windowMs: HOUR },
     guestsPerIp: { max: 1000, windowMs: HOUR },
+    guestsPerBannedIp: { max: 3, windowMs: 24 * HOUR },
+    reportsPerUser: { max: 30, windowMs: HOUR },
     loginsPerIp: { max: 1000, windowMs: 10 * MINUTE },
     failedLoginsPerAccount: { max: 10, windowMs: 15 * MINUTE },
     messagesPerUser: { max: 100, windowMs: 10_000 },
+    applicationsPerIp: { max: 1000, windowMs: HOUR },
   },
   passwordCost: 16384,
   gateway: {
@@ -83,6 +100,7 @@ export const defaultConfig: Config = {
     gapWaitMs: 50,
   },
   jobs: { pollMs: 1_000, leaseMs: 30_000, maxAttempts: 5 },
+  matching: { fallbackMs: 10_000, graceMs: 30_000 },
 };
 
 export class ConfigError extends Error {}

@@ -4,6 +4,7 @@ import { buildApp, version, type Riff } from './app.js';
 import { ConfigError, flagNames, loadConfig, type Config } from './config.js';
 import { diagnose } from './doctor.js';
 import { DEMO_PASSWORD, seedDemoMusicians } from './modules/accounts/index.js';
+import { seedDemoAlbums } from './modules/reviews/index.js';
 import { RiffError } from './platform/errors.js';
 
 const usage = `riff ${version} — chat, meetups and music discussion for musicians
@@ -11,7 +12,7 @@ const usage = `riff ${version} — chat, meetups and music discussion for musici
 usage: riff [command] [--flag value …]
   serve                  run a Riff node (the default command)
   migrate                bring the database schema up to date, then exit
-  seed-demo              create demo musicians to log in with, and print their credentials
+  seed-demo              create demo musicians to log in with (and print their credentials) and well-known albums
   doctor                 check the database and bus connections and say what is wrong
   admin grant <username> make a user an admin
 
@@ -76,9 +77,11 @@ async function main(argv: string[]): Promise<void> {
         console.log(`schema up to date (${storage.dialect}: ${storage.location})`);
       });
     case 'seed-demo':
-      return withRiff(config, async ({ storage, accounts }) => {
+      return withRiff(config, async ({ storage, accounts, reviews }) => {
         const created = await seedDemoMusicians(storage.db, accounts);
         console.log(created.length > 0 ? `created demo musicians: ${created.join(', ')}` : 'demo musicians already exist');
+        const albums = await seedDemoAlbums(storage.db, reviews);
+        console.log(albums > 0 ? `added ${albums} well-known albums to review` : 'demo albums already exist');
         console.log(`log in as ana, ben or cleo with the password ${DEMO_PASSWORD}`);
       });
     case 'doctor': {

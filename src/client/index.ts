@@ -38,9 +38,39 @@ import type {
   UpdateEventInput,
 } from '../modules/meetups/schema.js';
 
+import type {
+  AlbumFilter,
+  AlbumView,
+  CreateAlbumInput,
+  CreateReviewInput,
+  CreateRoomInput,
+  RatingView,
+  ReviewPage,
+  ReviewView,
+  RoomView,
+  UpdateReviewInput,
+} from '../modules/reviews/schema.js';
+
+import type {
+  AppMessageView,
+  ApplicationView,
+  ChatView,
+  CreateApplicationInput,
+  IssuedApplicationView,
+  NumberCursorInput,
+  SearchHitView,
+  UpdateApplicationInput,
+} from '../modules/apps/schema.js';
+
+import type { ConversationMemberView } from '../modules/channels/schema.js';
+import type { BanInput, BanView, MatchView, QueueStateView, ReportInput, ReportReceiptView, ReportsCursor, ReportView, TalkModeValue } from '../modules/matching/schema.js';
+
 export type { DirectoryFilter, GuestView, LogInInput, ProfilePatchInput, SignedInView, SignUpInput, UserView };
+export type { BanInput, BanView, ConversationMemberView, MatchView, QueueStateView, ReportInput, ReportReceiptView, ReportsCursor, ReportView, TalkModeValue };
 export type { AnnouncementView, ChannelView, CreateChannelInput, HistoryCursor, HistoryItemView, MemberView, MessageView, PostMessageInput, UpdateChannelInput };
+export type { AppMessageView, ApplicationView, ChatView, CreateApplicationInput, IssuedApplicationView, NumberCursorInput, SearchHitView, UpdateApplicationInput };
 export type { AlertView, AttendeesView, CalendarFeedView, CreateEventInput, CreatePollInput, DiscoveryFilter, EventView, PollView, RsvpChoice, RsvpView, UpdateEventInput };
+export type { AlbumFilter, AlbumView, CreateAlbumInput, CreateReviewInput, CreateRoomInput, RatingView, ReviewPage, ReviewView, RoomView, UpdateReviewInput };
 
 export interface Reactions {
   message_id: string;
@@ -80,6 +110,9 @@ export interface Page<T> {
 }
 
 type Query = Record<string, string | number | undefined>;
+
+const appPath = (token: string) => `/api/applications/${encodeURIComponent(token)}`;
+const chatPath = (token: string, chatNumber: number) => `${appPath(token)}/chats/${chatNumber}`;
 
 export class RiffClient {
   constructor(
@@ -311,6 +344,175 @@ export class RiffClient {
   /** Polls waiting for my vote. */
   async alerts(): Promise<AlertView[]> {
     return (await this.request<AlertView[]>('GET', '/v1/users/me/alerts')).data;
+  }
+
+  // Apps API: the application token in the path is the credential
+
+  /** A new application; with a session it is mine. The answer is the only one with the webhook secret. */
+  async createApplication(input: CreateApplicationInput): Promise<IssuedApplicationView> {
+    return (await this.request<IssuedApplicationView>('POST', '/api/applications', input)).data;
+  }
+
+  /** My applications, oldest first, with token hints only. */
+  applications(cursor: NumberCursorInput = {}): Promise<Page<ApplicationView>> {
+    return this.page<ApplicationView>('/api/applications', cursor);
+  }
+
+  async application(token: string): Promise<ApplicationView> {
+    return (await this.request<ApplicationView>('GET', appPath(token))).data;
+  }
+
+  async updateApplication(token: string, patch: UpdateApplicationInput): Promise<ApplicationView> {
+    return (await this.request<ApplicationView>('PATCH', appPath(token), patch)).data;
+  }
+
+  async replaceApplication(token: string, input: UpdateApplicationInput): Promise<ApplicationView> {
+    return (await this.request<ApplicationView>('PUT', appPath(token), input)).data;
+  }
+
+  /** A new token and webhook secret; the old token stops working at once. */
+  async rotateApplication(token: string): Promise<IssuedApplicationView> {
+    return (await this.request<IssuedApplicationView>('POST', `${appPath(token)}/rotate`)).data;
+  }
+
+  async createChat(token: string, chatName: string): Promise<ChatView> {
+    return (await this.request<ChatView>('POST', `${appPath(token)}/chats`, { chat_name: chatName })).data;
+  }
+
+  appChats(token: string, cursor: NumberCursorInput = {}): Promise<Page<ChatView>> {
+    return this.page<ChatView>(`${appPath(token)}/chats`, cursor);
+  }
+
+  async appChat(token: string, chatNumber: number): Promise<ChatView> {
+    return (await this.request<ChatView>('GET', chatPath(token, chatNumber))).data;
+  }
+
+  async renameChat(token: string, chatNumber: number, chatName: string, method: 'PATCH' | 'PUT' = 'PATCH'): Promise<ChatView> {
+    return (await this.request<ChatView>(method, chatPath(token, chatNumber), { chat_name: chatName })).data;
+  }
+
+  async postAppMessage(token: string, chatNumber: number, content: string): Promise<AppMessageView> {
+    return (await this.request<AppMessageView>('POST', `${chatPath(token, chatNumber)}/messages`, { message_content: content })).data;
+  }
+
+  appMessages(token: string, chatNumber: number, cursor: NumberCursorInput = {}): Promise<Page<AppMessageView>> {
+    return this.page<AppMessageView>(`${chatPath(token, chatNumber)}/messages`, cursor);
+  }
+
+  async appMessage(token: string, chatNumber: number, messageNumber: number): Promise<AppMessageView> {
+    return (await this.request<AppMessageView>('GET', `${chatPath(token, chatNumber)}/messages/${messageNumber}`)).data;
+  }
+
+  async editAppMessage(token: string, chatNumber: number, messageNumber: number, content: string, method: 'PATCH' | 'PUT' = 'PATCH'): Promise<AppMessageView> {
+    return (await this.request<AppMessageView>(method, `${chatPath(token, chatNumber)}/messages/${messageNumber}`, { message_content: content })).data;
+  }
+
+  /** Partial, case-insensitive search in one chat, by number. */
+  searchAppChat(token: string, chatNumber: number, q: string, cursor: NumberCursorInput = {}): Promise<Page<SearchHitView>> {
+    return this.page<SearchHitView>(`${chatPath(token, chatNumber)}/search`, { q, ...cursor });
+  }
+
+  // Reviews and forums
+
+  albums(filter: AlbumFilter = {}): Promise<Page<AlbumView>> {
+    return this.page<AlbumView>('/v1/albums', filter);
+  }
+
+  /** Adds an album; the same artist and title again is a 409 whose details name the existing album. */
+  async addAlbum(input: CreateAlbumInput): Promise<AlbumView> {
+    return (await this.request<AlbumView>('POST', '/v1/albums', input)).data;
+  }
+
+  /** An album with its score (count, average, weighted, histogram). */
+  async album(id: string): Promise<AlbumView> {
+    return (await this.request<AlbumView>('GET', `/v1/albums/${id}`)).data;
+  }
+
+  albumReviews(albumId: string, page: ReviewPage = {}): Promise<Page<ReviewView>> {
+    return this.page<ReviewView>(`/v1/albums/${albumId}/reviews`, page);
+  }
+
+  /** A user's reviews, newest first (`me` for mine). */
+  userReviews(userId: string, page: Omit<ReviewPage, 'sort'> = {}): Promise<Page<ReviewView>> {
+    return this.page<ReviewView>(`/v1/users/${userId}/reviews`, page);
+  }
+
+  /** Reviews an album: 0.5 to 5 stars in steps of 0.5; a second review of the same album is a 409. */
+  async review(input: CreateReviewInput): Promise<ReviewView> {
+    return (await this.request<ReviewView>('POST', '/v1/reviews', input)).data;
+  }
+
+  async editReview(id: string, patch: UpdateReviewInput): Promise<ReviewView> {
+    return (await this.request<ReviewView>('PUT', `/v1/reviews/${id}`, patch)).data;
+  }
+
+  async deleteReview(id: string): Promise<{ id: string; album_id: string }> {
+    return (await this.request<{ id: string; album_id: string }>('DELETE', `/v1/reviews/${id}`)).data;
+  }
+
+  /** Opens the forum room about an album or a genre; `created` is false when it was already open. */
+  async openRoom(input: CreateRoomInput): Promise<RoomView & { created: boolean }> {
+    const { data, status } = await this.request<RoomView>('POST', '/v1/forums/rooms', input);
+    return { ...data, created: status === 201 };
+  }
+
+  /** Open forum rooms, most recently active first. */
+  rooms(cursor: { after?: string; limit?: number } = {}): Promise<Page<RoomView>> {
+    return this.page<RoomView>('/v1/forums/rooms', cursor);
+  }
+
+  async room(id: string): Promise<RoomView> {
+    return (await this.request<RoomView>('GET', `/v1/forums/rooms/${id}`)).data;
+  }
+
+  /** Closes a room (its creator or an admin): history stays readable, posting is refused. */
+  async closeRoom(id: string): Promise<RoomView> {
+    return (await this.request<RoomView>('DELETE', `/v1/forums/rooms/${id}`)).data;
+  }
+
+  // Talk now
+
+  /** Waits for a partner (202 queued) or is paired at once (200 matched); asking again answers the current state. */
+  async enqueue(mode: TalkModeValue): Promise<QueueStateView & { status: number }> {
+    const { data, status } = await this.request<QueueStateView>('POST', '/v1/queue', { mode });
+    return { ...data, status };
+  }
+
+  async queueState(): Promise<QueueStateView> {
+    return (await this.request<QueueStateView>('GET', '/v1/queue')).data;
+  }
+
+  async leaveQueue(): Promise<QueueStateView> {
+    return (await this.request<QueueStateView>('DELETE', '/v1/queue')).data;
+  }
+
+  /** The members of a conversation room, by alias. */
+  async roomMembers(roomId: string): Promise<ConversationMemberView[]> {
+    return (await this.request<ConversationMemberView[]>('GET', `/v1/channels/${roomId}/members`)).data;
+  }
+
+  /** Leaves a conversation; `room_closed` when both have left and the room is deleted. */
+  async leaveRoom(roomId: string): Promise<{ ok: true; room_closed: boolean }> {
+    return (await this.request<{ ok: true; room_closed: boolean }>('POST', `/v1/rooms/${roomId}/leave`)).data;
+  }
+
+  /** Never matched with that room's partner again. */
+  async blockPartner(roomId: string): Promise<void> {
+    await this.request('POST', `/v1/rooms/${roomId}/block`);
+  }
+
+  async report(input: ReportInput): Promise<ReportReceiptView> {
+    return (await this.request<ReportReceiptView>('POST', '/v1/reports', input)).data;
+  }
+
+  /** Reports, newest first (admins). */
+  reports(cursor: ReportsCursor = {}): Promise<Page<ReportView>> {
+    return this.page<ReportView>('/v1/admin/reports', cursor);
+  }
+
+  /** Bans a user (admins): their sessions end and their sockets close. */
+  async ban(input: BanInput): Promise<BanView> {
+    return (await this.request<BanView>('POST', '/v1/admin/bans', input)).data;
   }
 
   /** A route that answers text (iCalendar) rather than JSON; errors still come in the JSON envelope. */

@@ -285,6 +285,9 @@ describe('riff seed-demo', () => {
     const directory = await fetch(`${node.url}/v1/users?q=ana&limit=100`, { headers: { authorization: `Bearer ${login.body.token as string}` } });
     const anas = ((await directory.json()) as UserView[]).filter((u) => u.username?.toLowerCase() === 'ana');
     expect(anas).toHaveLength(1);
+    // And well-known albums to review, also only once.
+    const albums = await fetch(`${node.url}/v1/albums?q=kind%20of%20blue&limit=100`, { headers: { authorization: `Bearer ${login.body.token as string}` } });
+    expect(((await albums.json()) as Array<{ title: string; artist: string }>).map((a) => [a.title, a.artist])).toEqual([['Kind of Blue', 'Miles Davis']]);
   });
 });
 

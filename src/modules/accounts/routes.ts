@@ -16,6 +16,8 @@ export interface AccountsRoutesDeps {
   guards: Guards;
   limiter: RateLimiter;
   limits: RateLimits;
+  /** Throws when no guest identity may be made for this address now (one a banned user used). */
+  admitGuest?: (ip: string) => Promise<void>;
 }
 
 const tags = ['accounts'];
@@ -27,7 +29,7 @@ function signedIn(reply: FastifyReply, { user, token }: { user: UserRow; token: 
 }
 const DEFAULT_PAGE = 50;
 
-export function accountsRoutes(app: HttpServer, { db, accounts, guards, limiter, limits }: AccountsRoutesDeps): void {
+export function accountsRoutes(app: HttpServer, { db, accounts, guards, limiter, limits, admitGuest }: AccountsRoutesDeps): void {
   const perIp = (name: string, rule: keyof Omit<RateLimits, 'enabled'>) => async (request: { ip: string }) => {
     await limiter.consume(`${name}:${request.ip}`, limits[rule]);
   };
@@ -61,7 +63,7 @@ export function accountsRoutes(app: HttpServer, { db, accounts, guards, limiter,
 
   app.delete(
     '/v1/sessions',
-    { schema: { tags, summary: 'Log out every session of mine', security: bearerSecurity, response: { 200: Done } }, onRequest: guards.anyone },
+    { schema: { tags, summary: 'Log out every session of mine', security: bearerSecurity, response: { 200: Done } }, onRequest: guards.registered },
     async (request) => ({ ok: true as const, sessions_ended: await accounts.logOutEverywhere(db, caller(request)) }),
   );
 
@@ -71,7 +73,8 @@ export function accountsRoutes(app: HttpServer, { db, accounts, guards, limiter,
       schema: { tags, summary: 'A guest identity for Talk now (the body, if any, is ignored)', response: { 201: Guest } },
       onRequest: perIp('guest', 'guestsPerIp'),
     },
-    async (_request, reply) => {
+    async (request, reply) => {
+      await admitGuest?.(request.ip);
       const { userId, token } = await accounts.createGuest(db);
       reply.header('authorization', `Bearer ${token}`);
       return reply.status(201).send({ user_id: userId, token });

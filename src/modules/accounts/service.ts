@@ -6,7 +6,7 @@ import { blankToEmpty } from '../../platform/http/validation.js';
 import type { Identity } from '../../platform/http/auth.js';
 import type { RateLimiter } from '../../platform/http/rate-limit.js';
 import { hashSecret, secretToken, type IdGenerator } from '../../platform/ids.js';
-import { inTransaction, uniqueViolation, type Database } from '../../platform/storage/database.js';
+import { afterCommit, inTransaction, uniqueViolation, type Database } from '../../platform/storage/database.js';
 import type { Role, UserRow, UserUpdate } from '../../platform/storage/tables.js';
 import { hashPassword, verifyPassword } from './passwords.js';
 import { accountsRepository as repo } from './repository.js';
@@ -29,6 +29,8 @@ export interface AccountsDeps {
   onSignUp?: (trx: Database, user: UserRow) => Promise<void>;
   /** Sessions ended (one, or all of the user's when `tokenHash` is null): their sockets close. */
   onSessionsEnded?: (userId: string, tokenHash: string | null) => void;
+  /** Throws when the user may not log in now (banned); asked only once the password was right. */
+  assertMayLogIn?: (db: Database, userId: string) => Promise<void>;
 }
 
 /** How other modules show a person: the public part of a profile. */
@@ -158,6 +160,7 @@ export function accountsService(deps: AccountsDeps) {
         await deps.limiter.hit(failures, deps.failedLogins);
         throw new RiffError('invalid_credentials');
       }
+      await deps.assertMayLogIn?.(db, user.id);
       return { user, token: await openSession(db, user.id, user.role) };
     },
 
@@ -180,6 +183,15 @@ export function accountsService(deps: AccountsDeps) {
     async logOut(db: Database, identity: Identity): Promise<void> {
       await repo.deleteSession(db, identity.tokenHash);
       deps.onSessionsEnded?.(identity.userId, identity.tokenHash);
+    },
+
+    /** Ends every session of a user (a ban), once the transaction commits: their sockets close then. */
+    async endSessionsOf(db: Database, userId: string): Promise<number> {
+      return inTransaction(db, async (trx) => {
+        const ended = await repo.deleteSessionsOf(trx, userId);
+        afterCommit(trx, () => deps.onSessionsEnded?.(userId, null));
+        return ended;
+      });
     },
 
     async logOutEverywhere(db: Database, identity: Identity): Promise<number> {

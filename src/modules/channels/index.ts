@@ -1,3 +1,3 @@
 export { channelsRepository } from './repository.js';
 export { channelsRoutes } from './routes.js';
-export { channelsService, type ChannelsService } from './service.js';
+export { channelsService, type ChannelActivity, type ChannelsService } from './service.js';

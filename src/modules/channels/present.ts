@@ -2,7 +2,10 @@ import { iso } from '../../platform/clock.js';
 import type { ChannelRow, MessageRow } from '../../platform/storage/tables.js';
 import type { PublicProfile } from '../accounts/index.js';
 import type { ReactionCount } from './repository.js';
-import type { AnnouncementView, ChannelView, CreatorView, HistoryItemView, MessageView } from './schema.js';
+import type { AliasView, AnnouncementView, ChannelView, CreatorView, HistoryItemView, MessageView } from './schema.js';
+
+/** The aliases of conversation rooms, by channel and then by user: where a channel is here, nobody shows by profile. */
+export type RoomAliases = Map<string, Map<string, AliasView>>;
 
 /** A channel as everyone sees it; per-viewer fields (`last_read_seq`, `unread_count`, `is_member`) are added by the caller. */
 export function presentChannel(row: ChannelRow): ChannelView {
@@ -15,6 +18,7 @@ export function presentChannel(row: ChannelRow): ChannelView {
     creator_id: row.creator_id,
     created_at: iso(row.created_at),
     last_seq: row.last_seq,
+    ...(row.closed_at !== null ? { closed_at: iso(row.closed_at) } : {}),
   };
 }
 
@@ -38,7 +42,9 @@ export function presentItem(
   row: MessageRow,
   profiles: Map<string, PublicProfile>,
   reactions: Map<string, MessageView['reactions']>,
+  aliases: RoomAliases = new Map(),
 ): HistoryItemView {
+  const room = aliases.get(row.channel_id);
   if (row.kind === 'announcement') {
     const announcement: AnnouncementView = {
       id: row.id,
@@ -58,7 +64,7 @@ export function presentItem(
     channel_id: row.channel_id,
     seq: row.seq,
     body: row.body,
-    creator: row.author_id ? presentCreator(profiles.get(row.author_id), row.author_id) : null,
+    creator: !row.author_id ? null : room ? (room.get(row.author_id) ?? { id: '', alias: 'Someone' }) : presentCreator(profiles.get(row.author_id), row.author_id),
     created_at: iso(row.created_at),
     edited_at: row.edited_at === null ? null : iso(row.edited_at),
     nonce: row.nonce,

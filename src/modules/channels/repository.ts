@@ -1,6 +1,6 @@
 import { sql } from 'kysely';
 import type { Database, DialectName } from '../../platform/storage/database.js';
-import type { ChannelKind, ChannelRow, ChannelsTable, MessageRow, MessagesTable } from '../../platform/storage/tables.js';
+import type { ChannelKind, ChannelRow, ChannelsTable, ConversationAliasesTable, MessageRow, MessagesTable } from '../../platform/storage/tables.js';
 import type { Insertable, Updateable } from 'kysely';
 
 /** `%`, `_` and `\` in user text match themselves in a LIKE pattern (with `escape '\'`). */
@@ -57,10 +57,12 @@ export function channelsRepository(dialect: DialectName) {
 
     /**
      * Locks the channel row without changing it, so that checks made next (a nonce already
-     * used?) see every commit that came before. SQLite transactions already hold the write lock.
+     * used? closed meanwhile?) see every commit that came before; returns its closed state as of
+     * the lock. SQLite transactions already hold the write lock.
      */
-    async lockChannel(db: Database, channelId: string): Promise<void> {
-      if (dialect === 'postgres') await db.selectFrom('channels').select('id').where('id', '=', channelId).forUpdate().execute();
+    async lockChannel(db: Database, channelId: string): Promise<{ closed_at: number | null } | undefined> {
+      const query = db.selectFrom('channels').select('closed_at').where('id', '=', channelId);
+      return (dialect === 'postgres' ? query.forUpdate() : query).executeTakeFirst();
     },
 
     listForMember: (db: Database, userId: string): Promise<ChannelWithMembership[]> =>
@@ -88,6 +90,24 @@ export function channelsRepository(dialect: DialectName) {
       if (q) query = query.where(sql<boolean>`lower(channels.name) like ${likeFragment(q.toLowerCase())} escape '\\'`);
       return query.orderBy('channels.last_activity_at', 'desc').orderBy('channels.id').limit(100).execute();
     },
+
+    /** Open channels of `kind`, most recently active first, after (last_activity_at, id). */
+    activeOfKind(db: Database, kind: ChannelKind, page: { after?: { at: number; id: string }; limit: number }): Promise<ChannelRow[]> {
+      let query = db.selectFrom('channels').selectAll().where('kind', '=', kind).where('closed_at', 'is', null);
+      const { after } = page;
+      if (after) {
+        query = query.where((eb) => eb.or([eb('last_activity_at', '<', after.at), eb.and([eb('last_activity_at', '=', after.at), eb('id', '>', after.id)])]));
+      }
+      return query.orderBy('last_activity_at', 'desc').orderBy('id').limit(page.limit).execute();
+    },
+
+    findChannels: (db: Database, ids: readonly string[]) =>
+      ids.length === 0 ? Promise.resolve([]) : db.selectFrom('channels').selectAll().where('id', 'in', ids).execute(),
+
+    memberIdsOf: (db: Database, channelIds: readonly string[]) =>
+      channelIds.length === 0
+        ? Promise.resolve([])
+        : db.selectFrom('channel_members').select(['channel_id', 'user_id']).where('channel_id', 'in', channelIds).execute(),
 
     findMember: (db: Database, channelId: string, userId: string) =>
       db.selectFrom('channel_members').selectAll().where('channel_id', '=', channelId).where('user_id', '=', userId).executeTakeFirst(),
@@ -257,6 +277,49 @@ export function channelsRepository(dialect: DialectName) {
       if (filter.before) query = query.where('messages.id', '<', filter.before);
       return query.orderBy('messages.id', 'desc').limit(filter.limit).execute();
     },
+
+    insertAliases: (db: Database, rows: Insertable<ConversationAliasesTable>[]) => db.insertInto('conversation_aliases').values(rows).execute(),
+
+    /** Everyone who was ever in these conversation rooms, also those who left (their messages stay). */
+    aliasesIn: (db: Database, channelIds: readonly string[]) =>
+      channelIds.length === 0 ? Promise.resolve([]) : db.selectFrom('conversation_aliases').selectAll().where('channel_id', 'in', channelIds).execute(),
+
+    async memberCount(db: Database, channelId: string): Promise<number> {
+      const row = await db.selectFrom('channel_members').select((eb) => eb.fn.countAll<number>().as('count')).where('channel_id', '=', channelId).executeTakeFirstOrThrow();
+      return Number(row.count);
+    },
+
+    /** Drops a channel's messages from the search index before the channel goes (the FTS table has no foreign key). */
+    async unindexChannel(db: Database, channelId: string): Promise<void> {
+      if (dialect !== 'sqlite') return;
+      await db.deleteFrom('message_search').where('message_id', 'in', (eb) => eb.selectFrom('messages').select('id').where('channel_id', '=', channelId)).execute();
+    },
+
+    /** The channels where a user's presence shows: theirs, except conversation rooms. */
+    presenceChannelIds: async (db: Database, userId: string) =>
+      (
+        await db
+          .selectFrom('channel_members')
+          .innerJoin('channels', 'channels.id', 'channel_members.channel_id')
+          .select('channels.id')
+          .where('channel_members.user_id', '=', userId)
+          .where('channels.kind', '!=', 'conversation')
+          .execute()
+      ).map((row) => row.id),
+
+    /** Who shares a conversation room with the user now. */
+    conversationPartners: async (db: Database, userId: string) =>
+      (
+        await db
+          .selectFrom('channel_members as mine')
+          .innerJoin('channels', 'channels.id', 'mine.channel_id')
+          .innerJoin('channel_members as theirs', 'theirs.channel_id', 'mine.channel_id')
+          .select('theirs.user_id')
+          .where('mine.user_id', '=', userId)
+          .where('channels.kind', '=', 'conversation')
+          .where('theirs.user_id', '!=', userId)
+          .execute()
+      ).map((row) => row.user_id),
   };
 }
 

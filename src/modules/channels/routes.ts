@@ -8,6 +8,7 @@ import {
   Channel,
   ChannelListQuery,
   ChannelParams,
+  ConversationMember,
   CreateChannelBody,
   EditMessageBody,
   HistoryItem,
@@ -127,11 +128,22 @@ export function channelsRoutes(app: HttpServer, { db, channels, guards, presence
 
   app.get(
     '/v1/channels/:id/members',
-    { schema: { tags, summary: 'Members, with who is online', security, params: ChannelParams, response: { 200: Type.Array(Member) } }, onRequest: guards.anyone },
+    {
+      schema: {
+        tags,
+        summary: 'Members, with who is online; in a conversation room by alias, without presence',
+        security,
+        params: ChannelParams,
+        response: { 200: Type.Union([Type.Array(Member), Type.Array(ConversationMember)]) },
+      },
+      onRequest: guards.anyone,
+    },
     async (request) => {
-      const members = await channels.members(db, caller(request), request.params.id);
-      const online = await presence.onlineAmong(members.map((m) => m.id));
-      return members.map((m) => ({ ...m, online: online.has(m.id) }));
+      const listed = await channels.members(db, caller(request), request.params.id);
+      // Talk-now partners never learn each other's presence.
+      if (listed.conversation) return listed.members;
+      const online = await presence.onlineAmong(listed.members.map((m) => m.id));
+      return listed.members.map((m) => ({ ...m, online: online.has(m.id) }));
     },
   );
 

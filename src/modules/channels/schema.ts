@@ -77,11 +77,19 @@ export const Channel = Type.Object({
   last_read_seq: Type.Optional(Type.Integer({ description: 'for the caller, when a member' })),
   unread_count: Type.Optional(Type.Integer({ description: 'other people’s messages after last_read_seq' })),
   is_member: Type.Optional(Type.Boolean()),
+  closed_at: Type.Optional(Type.String({ format: 'date-time', description: 'only on a closed channel (a forum room): history stays readable, posting is refused' })),
 });
 export type ChannelView = Static<typeof Channel>;
 
 export const Creator = Profile;
 export type CreatorView = ProfileView;
+
+/** Who someone is in a conversation (Talk now) room: an id that exists only in that room, and an alias. */
+export const Alias = Type.Object({ id: Type.String({ description: 'exists only in this room' }), alias: Type.String() });
+export type AliasView = Static<typeof Alias>;
+
+/** Who is typing: the user, or in a conversation room their room-scoped id and alias. */
+export type TypistView = { user_id: string; username: string | null } | { user_id: string; alias: string };
 
 export const Reaction = Type.Object({ emoji: Type.String(), count: Type.Integer(), me: Type.Optional(Type.Boolean()) });
 
@@ -91,7 +99,7 @@ export const Message = Type.Object({
   channel_id: Type.String(),
   seq: Type.Integer(),
   body: Type.String(),
-  creator: Type.Union([Creator, Type.Null()]),
+  creator: Type.Union([Creator, Alias, Type.Null()], { description: 'null for announcements; `{id, alias}` in a conversation room' }),
   created_at: Type.String({ format: 'date-time' }),
   edited_at: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
   nonce: Type.Union([Type.String(), Type.Null()]),
@@ -123,6 +131,10 @@ export const Member = Type.Composite([
   Type.Object({ joined_at: Type.String({ format: 'date-time' }), is_creator: Type.Boolean(), online: Type.Optional(Type.Boolean()) }),
 ]);
 export type MemberView = Static<typeof Member>;
+
+/** A member of a conversation room, by alias: no presence, nothing that names the user. */
+export const ConversationMember = Type.Composite([Alias, Type.Object({ joined_at: Type.String({ format: 'date-time' }), is_creator: Type.Boolean() })]);
+export type ConversationMemberView = Static<typeof ConversationMember>;
 
 export const ReadMarker = Type.Object({ channel_id: Type.String(), last_read_seq: Type.Integer(), unread_count: Type.Integer() });
 export const MessageReactions = Type.Object({ message_id: Type.String(), reactions: Type.Array(Reaction) });

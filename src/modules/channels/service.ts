@@ -4,23 +4,26 @@ import { iso, type Clock } from '../../platform/clock.js';
 import { RiffError } from '../../platform/errors.js';
 import type { Identity } from '../../platform/http/auth.js';
 import type { RateLimiter } from '../../platform/http/rate-limit.js';
-import type { ChannelEventFrame, ChannelFrame, ResourceFrameType } from '../../platform/gateway/protocol.js';
+import type { ChannelEventFrame, ChannelFrame, ResourceFrameType, RoomClosedFrame } from '../../platform/gateway/protocol.js';
 import type { IdGenerator } from '../../platform/ids.js';
 import { afterCommit, inTransaction, uniqueViolation, type Database } from '../../platform/storage/database.js';
 import { GENERAL_CHANNEL_ID } from '../../platform/storage/migrations/0002_channels.js';
 import type { ChannelEventRow, ChannelRow, MessageRow, UserRow } from '../../platform/storage/tables.js';
 import { displayName, type AccountsService, type PublicProfile } from '../accounts/index.js';
-import { groupReactions, presentChannel, presentItem } from './present.js';
+import { groupReactions, presentChannel, presentItem, type RoomAliases } from './present.js';
 import type { ChannelsRepository } from './repository.js';
 import {
   MESSAGE_MAX,
+  type AliasView,
   type AnnouncementView,
   type ChannelView,
+  type ConversationMemberView,
   type CreateChannelInput,
   type HistoryItemView,
   type MemberView,
   type MessageView,
   type PostMessageInput,
+  type TypistView,
   type UpdateChannelInput,
 } from './schema.js';
 
@@ -38,6 +41,16 @@ export interface ChannelsDeps {
 interface Access {
   channel: ChannelRow;
   member: boolean;
+}
+
+/** How busy a channel is, for modules that list the channels they own (forum rooms). */
+export interface ChannelActivity {
+  id: string;
+  name: string;
+  last_seq: number;
+  last_activity_at: number;
+  closed_at: number | null;
+  member_ids: string[];
 }
 
 const DEFAULT_HISTORY = 100;
@@ -70,10 +83,29 @@ export function channelsService(deps: ChannelsDeps) {
 
   /** History items as `viewerId` sees them; without a viewer, as frames carry them (no `me`). */
   async function present(db: Database, rows: MessageRow[], viewerId?: string): Promise<HistoryItemView[]> {
-    const profiles = await accounts.profiles(db, rows.flatMap((r) => (r.author_id ? [r.author_id] : [])));
+    const aliases = await roomAliases(db, rows.map((r) => r.channel_id));
+    const profiles = await accounts.profiles(db, rows.flatMap((r) => (r.author_id && !aliases.has(r.channel_id) ? [r.author_id] : [])));
     const messageIds = rows.filter((r) => r.kind === 'message').map((r) => r.id);
     const reactions = groupReactions(await repo.reactionCounts(db, messageIds, viewerId), viewerId !== undefined);
-    return rows.map((row) => presentItem(row, profiles, reactions));
+    return rows.map((row) => presentItem(row, profiles, reactions, aliases));
+  }
+
+  /** The aliases of whichever of these channels are conversation rooms. */
+  async function roomAliases(db: Database, channelIds: readonly string[]): Promise<RoomAliases> {
+    const byRoom: RoomAliases = new Map();
+    for (const row of await repo.aliasesIn(db, [...new Set(channelIds)])) {
+      let room = byRoom.get(row.channel_id);
+      if (!room) byRoom.set(row.channel_id, (room = new Map()));
+      room.set(row.user_id, { id: row.alias_id, alias: row.alias });
+    }
+    return byRoom;
+  }
+
+  const aliasIn = async (db: Database, channelId: string, userId: string): Promise<AliasView | undefined> => (await roomAliases(db, [channelId])).get(channelId)?.get(userId);
+
+  /** A conversation room whose partner left is read-only for the one who stays. */
+  async function assertConversing(db: Database, channel: Pick<ChannelRow, 'id' | 'kind'>): Promise<void> {
+    if (channel.kind === 'conversation' && (await repo.memberCount(db, channel.id)) < 2) throw new RiffError('partner_left');
   }
 
   const presentOne = async (db: Database, row: MessageRow, viewerId?: string) => (await present(db, [row], viewerId))[0] as MessageView;
@@ -172,6 +204,8 @@ export function channelsService(deps: ChannelsDeps) {
         const data = JSON.parse(event.payload ?? '{}') as Record<string, unknown>;
         return item ? { type, channel_id, seq, data, announcement: item as AnnouncementView } : { type, channel_id, seq, data };
       }
+      case 'room.closed':
+        return { type, channel_id, seq, data: { room_id: channel_id } };
       default: {
         const unknown: never = type;
         throw new Error(`no frame for log row type ${String(unknown)}`);
@@ -211,6 +245,13 @@ export function channelsService(deps: ChannelsDeps) {
   function assertDeletable(channel: ChannelRow): void {
     if (channel.id === GENERAL_CHANNEL_ID) throw new RiffError('channel_protected', 'General belongs to everyone and cannot be deleted');
     if (channel.kind === 'event') throw new RiffError('channel_protected', 'A meetup’s channel goes with the meetup: cancel the meetup instead');
+    if (channel.kind === 'conversation') throw new RiffError('channel_protected', 'A conversation is deleted when both have left it');
+    if (channel.kind === 'forum') throw new RiffError('channel_protected', 'A forum room is closed, not deleted: its history stays readable');
+  }
+
+  /** Takes `lockChannel`'s answer: a close that committed while the caller waited for the lock counts. */
+  function assertOpen(locked: { closed_at: number | null } | undefined): void {
+    if (locked && locked.closed_at !== null) throw new RiffError('channel_closed');
   }
 
   /** Only plain channels take members directly; the others follow what owns them (a meetup's RSVPs). */
@@ -232,11 +273,13 @@ export function channelsService(deps: ChannelsDeps) {
   async function postOnce(db: Database, me: Identity, channelId: string, input: PostMessageInput): Promise<{ message: MessageView; created: boolean }> {
     return inTransaction(db, async (trx) => {
       const { channel, member } = await access(trx, me, channelId);
-      await repo.lockChannel(trx, channelId);
+      const locked = await repo.lockChannel(trx, channelId);
       if (input.nonce !== undefined) {
         const existing = await repo.findByNonce(trx, me.userId, input.nonce);
         if (existing) return { message: await sameSend(trx, existing, channelId, input, me), created: false };
       }
+      assertOpen(locked);
+      await assertConversing(trx, channel);
       await deps.limiter.consume(`messages:${me.userId}`, deps.messageRate);
       if (!member) {
         assertOpenMembership(channel);
@@ -260,6 +303,18 @@ export function channelsService(deps: ChannelsDeps) {
     if (existing.deleted_at !== null) throw new RiffError('nonce_reused', 'This nonce belonged to a message that has since been deleted');
     if (existing.channel_id !== channelId || existing.body !== input.body) throw new RiffError('nonce_reused');
     return presentOne(db, existing, me.userId);
+  }
+
+  /** Heads, last activity, closing and members of these channels (unknown ones are left out). */
+  async function activity(db: Database, channelIds: readonly string[]): Promise<Map<string, ChannelActivity>> {
+    const rows = await repo.findChannels(db, channelIds);
+    const members = await repo.memberIdsOf(db, rows.map((r) => r.id));
+    return new Map(
+      rows.map((row) => [
+        row.id,
+        { id: row.id, name: row.name, last_seq: row.last_seq, last_activity_at: row.last_activity_at, closed_at: row.closed_at, member_ids: members.filter((m) => m.channel_id === row.id).map((m) => m.user_id) },
+      ]),
+    );
   }
 
   async function members(db: Database, me: Identity, channelId: string): Promise<MemberView[]> {
@@ -287,6 +342,98 @@ export function channelsService(deps: ChannelsDeps) {
       const item = await announce(trx, { id }, 'announcement', { type: 'channel_created', user_id: channel.creatorId }, channel.announcement);
       membershipAfterCommit(trx, id, channel.creatorId, true, item.seq);
       return id;
+    },
+
+    /**
+     * Closes a channel its owning module closes (a forum room): one `channel.updated` row whose
+     * announcement says so; history stays readable and posting is refused. False if it already was.
+     */
+    async closeOwnedChannel(trx: Database, channelId: string, closedBy: string, body: string): Promise<boolean> {
+      const locked = await repo.lockChannel(trx, channelId);
+      if (!locked) throw new RiffError('not_found', 'No such channel');
+      if (locked.closed_at !== null) return false;
+      const now = clock.now();
+      await repo.updateChannel(trx, channelId, { closed_at: now, updated_at: now });
+      await announce(trx, { id: channelId }, 'channel.updated', { type: 'channel_closed', user_id: closedBy }, body);
+      return true;
+    },
+
+    activity,
+
+    /** Open channels of `kind`, most recently active first, paged after (last activity, id). */
+    async activeChannels(db: Database, kind: 'forum', page: { after?: { at: number; id: string }; limit: number }): Promise<{ items: ChannelActivity[]; more: boolean }> {
+      const rows = await repo.activeOfKind(db, kind, { after: page.after, limit: page.limit + 1 });
+      const items = rows.slice(0, page.limit);
+      const byId = await activity(db, items.map((r) => r.id));
+      return { items: items.map((r) => byId.get(r.id)!), more: rows.length > page.limit };
+    },
+
+    /**
+     * A Talk-now room: a private conversation channel of exactly these people, each shown there
+     * by an alias whose id exists only in that room. Returns the room and everyone's alias.
+     */
+    async openConversation(trx: Database, people: Array<{ userId: string; alias: string }>): Promise<{ channelId: string; aliases: Map<string, AliasView> }> {
+      const now = clock.now();
+      const id = ids.next();
+      await repo.insertChannel(trx, { id, kind: 'conversation', name: 'Talk now', description: '', private: 1, creator_id: null, created_at: now, updated_at: now, last_activity_at: now });
+      const rows = people.map((person) => ({ channel_id: id, user_id: person.userId, alias_id: ids.next(), alias: person.alias }));
+      await repo.insertAliases(trx, rows);
+      for (const person of people) await repo.addMember(trx, id, person.userId, now);
+      const aliases = rows.map((row) => ({ id: row.alias_id, alias: row.alias }));
+      const item = await announce(trx, { id }, 'announcement', { type: 'conversation_started', aliases }, `${aliases.map((a) => a.alias).join(' and ')} are talking`);
+      for (const person of people) membershipAfterCommit(trx, id, person.userId, true, item.seq);
+      return { channelId: id, aliases: new Map(rows.map((row) => [row.user_id, { id: row.alias_id, alias: row.alias }])) };
+    },
+
+    /** Someone leaves a conversation room, announced by their alias; returns how many are still in it. */
+    async leaveConversation(trx: Database, channelId: string, userId: string): Promise<number> {
+      const alias = await aliasIn(trx, channelId, userId);
+      if (!alias || !(await repo.removeMember(trx, channelId, userId))) throw new RiffError('not_found', 'No such room');
+      const item = await announce(trx, { id: channelId }, 'member.left', { type: 'member_left', user_id: alias.id, alias: alias.alias }, `${alias.alias} left`);
+      membershipAfterCommit(trx, channelId, userId, false, item.seq);
+      return repo.memberCount(trx, channelId);
+    },
+
+    /**
+     * Deletes a conversation room with its messages and log (ephemeral by design). Its last seq is
+     * `room.closed`, which goes to the sockets of everyone who was in it, wherever they are.
+     */
+    async closeConversation(trx: Database, channelId: string): Promise<void> {
+      const people = await repo.aliasesIn(trx, [channelId]);
+      const seq = await repo.nextSeq(trx, channelId, clock.now());
+      await repo.unindexChannel(trx, channelId);
+      await repo.deleteChannel(trx, channelId);
+      const frame: RoomClosedFrame = { type: 'room.closed', channel_id: channelId, seq, data: { room_id: channelId } };
+      afterCommit(trx, () => {
+        for (const { user_id } of people) bus.publish(topics.user(user_id), { kind: 'user_frame', user_id, frame });
+      });
+    },
+
+    /** Everyone's alias in a conversation room, by user id (also of those who left). */
+    aliases: async (db: Database, channelId: string): Promise<Map<string, AliasView>> => (await roomAliases(db, [channelId])).get(channelId) ?? new Map(),
+
+    /** How a typing signal names the user: by alias in a conversation room, else by username. */
+    async typist(db: Database, userId: string, username: string | null, channelId: string): Promise<TypistView> {
+      const alias = await aliasIn(db, channelId, userId);
+      return alias ? { user_id: alias.id, alias: alias.alias } : { user_id: userId, username };
+    },
+
+    /** Where a user's presence shows (not their conversation rooms), and who must never see it (their partners there). */
+    async presenceAudience(db: Database, userId: string): Promise<{ channelIds: string[]; hiddenFrom: string[] }> {
+      return { channelIds: await repo.presenceChannelIds(db, userId), hiddenFrom: await repo.conversationPartners(db, userId) };
+    },
+
+    /** A message `me` may read, as moderators need it: its text and real author. 404 for anything else. */
+    async reportedMessage(db: Database, me: Identity, messageId: string): Promise<{ id: string; channelId: string; body: string; authorId: string | null; conversation: boolean }> {
+      const { message, access: where } = await readableMessage(db, me, messageId);
+      if (message.kind !== 'message') throw new RiffError('not_found', 'No such message');
+      return { id: message.id, channelId: message.channel_id, body: message.body, authorId: message.author_id, conversation: where.channel.kind === 'conversation' };
+    },
+
+    /** A channel's most recent messages, oldest first, with their real authors (for a report). */
+    async transcript(db: Database, channelId: string, limit: number): Promise<Array<{ authorId: string | null; body: string; createdAt: number }>> {
+      const { items } = await repo.history(db, channelId, { limit });
+      return items.filter((row) => row.kind === 'message').map((row) => ({ authorId: row.author_id, body: row.body, createdAt: row.created_at }));
     },
 
     /** Adds or removes a member without an announcement (the owning module's own row says why), from `seq` on. */
@@ -379,6 +526,7 @@ export function channelsService(deps: ChannelsDeps) {
           updated_at: now,
           last_seq: 0,
           last_activity_at: now,
+          closed_at: null,
         };
         await repo.insertChannel(trx, channel);
         for (const id of [me.userId, ...others]) {
@@ -427,7 +575,20 @@ export function channelsService(deps: ChannelsDeps) {
       });
     },
 
-    members,
+    /** Members with their profiles; in a conversation room by alias (and the caller adds no presence). */
+    async members(db: Database, me: Identity, channelId: string): Promise<{ conversation: false; members: MemberView[] } | { conversation: true; members: ConversationMemberView[] }> {
+      const { channel } = await access(db, me, channelId);
+      if (channel.kind !== 'conversation') return { conversation: false, members: await members(db, me, channelId) };
+      const aliases = (await roomAliases(db, [channelId])).get(channelId) ?? new Map<string, AliasView>();
+      const rows = await repo.listMembers(db, channelId);
+      return {
+        conversation: true,
+        members: rows.flatMap((row) => {
+          const alias = aliases.get(row.user_id);
+          return alias ? [{ ...alias, joined_at: iso(row.joined_at), is_creator: false }] : [];
+        }),
+      };
+    },
 
     /** Adds a member: the creator adds anyone; anyone may add themself to a public channel. */
     async addMember(db: Database, me: Identity, channelId: string, userId: string): Promise<{ added: boolean; members: MemberView[] }> {
@@ -490,9 +651,10 @@ export function channelsService(deps: ChannelsDeps) {
     async edit(db: Database, me: Identity, messageId: string, text: string): Promise<MessageView> {
       const body = checkedBody(text);
       return inTransaction(db, async (trx) => {
-        const { message } = await readableMessage(trx, me, messageId);
+        const { message, access: where } = await readableMessage(trx, me, messageId);
         if (message.kind !== 'message' || message.author_id !== me.userId) throw new RiffError('forbidden', 'Only its author can edit a message');
-        await repo.lockChannel(trx, message.channel_id);
+        await assertConversing(trx, where.channel);
+        assertOpen(await repo.lockChannel(trx, message.channel_id));
         const now = clock.now();
         await repo.editMessage(trx, message, body, now);
         await repo.indexMessage(trx, message.id, body);
@@ -518,12 +680,14 @@ export function channelsService(deps: ChannelsDeps) {
     /** Adds or removes my `emoji` on a message; a change is logged, a repeat is not. */
     async react(db: Database, me: Identity, messageId: string, emoji: string, on: boolean) {
       return inTransaction(db, async (trx) => {
-        const { message } = await readableMessage(trx, me, messageId);
+        const { message, access: where } = await readableMessage(trx, me, messageId);
         if (message.kind !== 'message') throw new RiffError('forbidden', 'Announcements take no reactions');
-        await repo.lockChannel(trx, message.channel_id);
+        await assertConversing(trx, where.channel);
+        assertOpen(await repo.lockChannel(trx, message.channel_id));
         const changed = on ? await repo.addReaction(trx, message.id, me.userId, emoji, clock.now()) : await repo.removeReaction(trx, message.id, me.userId, emoji);
         if (changed) {
-          const change = { user_id: me.userId, emoji, reacted: on };
+          // In a conversation room the reactor is named by their room-scoped id, as everywhere there.
+          const change = { user_id: (await aliasIn(trx, message.channel_id, me.userId))?.id ?? me.userId, emoji, reacted: on };
           const reactions = await reactionsOf(trx, message.id);
           await logChange(trx, message.channel_id, message.id, change, (seq) => ({
             type: 'reaction.updated',

@@ -1,4 +1,4 @@
-import type { ChannelFrame } from '../gateway/protocol.js';
+import type { ApplicationFrame, ChannelFrame, UserFrame } from '../gateway/protocol.js';
 
 /**
  * The bus carries what one node committed to every node (its own included), so each can
@@ -26,11 +26,18 @@ export type BusMessage =
   | { kind: 'read'; user_id: string; channel_id: string; last_read_seq: number; origin?: string }
   /** Sessions ended (one, or all of the user's when `token_hash` is null): their sockets close. */
   | { kind: 'session_ended'; user_id: string; token_hash: string | null }
-  /** A user came online or went offline; `channel_ids` are where people can see it. */
-  | { kind: 'presence'; user_id: string; online: boolean; channel_ids: string[] };
+  /** A user came online or went offline; `channel_ids` are where people can see it, `hidden_from` who must not (Talk-now partners). */
+  | { kind: 'presence'; user_id: string; online: boolean; channel_ids: string[]; hidden_from?: string[] }
+  /** A frame for every socket of one user (a Talk-now match, a room closed). */
+  | { kind: 'user_frame'; user_id: string; frame: UserFrame }
+  /** A committed change in one of an Apps API application's chats, for the sockets following that chat. */
+  | { kind: 'application'; application_id: string; frame: ApplicationFrame }
+  /** An application's token was rotated: sockets that authenticated with the old one close. */
+  | { kind: 'application_rotated'; application_id: string };
 
 export const topics = {
   channel: (channelId: string) => `channel:${channelId}`,
   user: (userId: string) => `user:${userId}`,
   presence: 'presence',
+  application: (applicationId: string) => `app:${applicationId}`,
 };

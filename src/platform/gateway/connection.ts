@@ -50,20 +50,20 @@ export class Subscription implements FeedListener {
   }
 }
 
-/** One authenticated socket: its identity, its subscriptions, and a bounded send buffer. */
-export class Connection {
-  readonly subscriptions = new Map<string, Subscription>();
+export interface SendLimits {
+  maxBufferedBytes: number;
+  onSent: () => void;
+  onSlow: () => void;
+}
+
+/** The sending side of an authenticated socket, with a bounded send buffer: user and application sockets alike. */
+export class Peer {
   alive = true;
-  private typingAt = new Map<string, number>();
 
   constructor(
     readonly id: string,
     readonly socket: WebSocket,
-    readonly identity: Identity,
-    /** Re-checked after a bus outage, in case its revocation was lost. */
-    readonly token: string,
-    readonly username: string | null,
-    private readonly limits: { maxBufferedBytes: number; onSent: () => void; onSlow: () => void },
+    private readonly limits: SendLimits,
   ) {}
 
   send(frame: ServerFrame): void {
@@ -98,6 +98,28 @@ export class Connection {
     await new Promise<void>((resolve) => this.socket.send(bytes, { binary: false }, () => resolve()));
   }
 
+  close(code: (typeof CloseCode)[keyof typeof CloseCode], reason: string): void {
+    this.socket.close(code, reason);
+  }
+}
+
+/** One socket of a user: their identity and the channels it follows. */
+export class Connection extends Peer {
+  readonly subscriptions = new Map<string, Subscription>();
+  private typingAt = new Map<string, number>();
+
+  constructor(
+    id: string,
+    socket: WebSocket,
+    readonly identity: Identity,
+    /** Re-checked after a bus outage, in case its revocation was lost. */
+    readonly token: string,
+    readonly username: string | null,
+    limits: SendLimits,
+  ) {
+    super(id, socket, limits);
+  }
+
   /** At most one typing signal per channel per `intervalMs` from this socket. */
   mayType(channelId: string, now: number, intervalMs: number): boolean {
     const last = this.typingAt.get(channelId);
@@ -105,8 +127,20 @@ export class Connection {
     this.typingAt.set(channelId, now);
     return true;
   }
+}
 
-  close(code: (typeof CloseCode)[keyof typeof CloseCode], reason: string): void {
-    this.socket.close(code, reason);
+/** An Apps API socket: it holds an application token and follows some of that application's chats by number. */
+export class ApplicationConnection extends Peer {
+  readonly chats = new Set<number>();
+
+  constructor(
+    id: string,
+    socket: WebSocket,
+    readonly applicationId: string,
+    /** Re-checked when the application's token is rotated and after a bus outage. */
+    readonly token: string,
+    limits: SendLimits,
+  ) {
+    super(id, socket, limits);
   }
 }

@@ -3,7 +3,7 @@ import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { GatewayOptions } from '../../config.js';
 import type { UserView } from '../../modules/accounts/schema.js';
-import type { MessageView } from '../../modules/channels/schema.js';
+import type { MessageView, TypistView } from '../../modules/channels/schema.js';
 import type { Bus, BusMessage } from '../bus/index.js';
 import { topics } from '../bus/index.js';
 import type { Clock } from '../clock.js';
@@ -14,10 +14,10 @@ import type { RateLimiter } from '../http/rate-limit.js';
 import type { HttpServer } from '../http/server.js';
 import { assertCleanInput } from '../http/validation.js';
 import { secretToken } from '../ids.js';
-import { Connection, Subscription } from './connection.js';
-import { ChannelFeeds, type FeedSource } from './hub.js';
+import { ApplicationConnection, Connection, Subscription, type Peer } from './connection.js';
+import { ChannelFeeds, encodeFrame, type FeedSource } from './hub.js';
 import type { PresenceStore } from './presence.js';
-import { CloseCode, parseClientFrame, type ChannelEventFrame, type ClientFrame } from './protocol.js';
+import { CloseCode, parseClientFrame, type ChannelEventFrame, type ClientFrame, type UserFrame } from './protocol.js';
 
 /** What the gateway needs from the modules, bound to the database by the composition root. */
 export interface GatewayServices extends FeedSource {
@@ -28,6 +28,16 @@ export interface GatewayServices extends FeedSource {
   followable(identity: Identity, channelId: string): Promise<number>;
   send(identity: Identity, channelId: string, body: string, nonce: string): Promise<MessageView>;
   markRead(identity: Identity, channelId: string, seq: number, origin: string): Promise<unknown>;
+  /** How a typing signal names the user in a channel (by alias in a conversation room). */
+  typist(identity: Identity, username: string | null, channelId: string): Promise<TypistView>;
+  /** Where a user's presence shows, and who must never see it (their Talk-now partners). */
+  presenceAudience(userId: string): Promise<{ channelIds: string[]; hiddenFrom: string[] }>;
+  /** The user's last socket on any node closed. */
+  wentOffline(userId: string): Promise<void>;
+  /** The Apps API application a token opens; throws a RiffError for an unknown token. */
+  application(token: string): Promise<{ id: string; application_name: string; chats_count: number }>;
+  /** How many messages a chat of the application has; throws a RiffError for an unknown chat. */
+  chatHead(applicationId: string, chatNumber: number): Promise<number>;
 }
 
 export interface GatewayDeps {
@@ -75,6 +85,15 @@ export function createGateway(http: HttpServer, deps: GatewayDeps): Gateway {
   const byUser = new Map<string, Set<Connection>>();
   const userTopics = new Map<string, () => void>();
   const connections = new Set<Connection>();
+  const typists = new WeakMap<Subscription, TypistView>();
+  const applicationConnections = new Set<ApplicationConnection>();
+  /** Per application with sockets on this node: one bus subscription, shared by those sockets. */
+  const byApplication = new Map<string, { sockets: Set<ApplicationConnection>; unsubscribe: () => void }>();
+  const sendLimits = {
+    maxBufferedBytes: options.maxBufferedBytes,
+    onSent: () => metrics.framesOut.inc(),
+    onSlow: () => metrics.slowConsumers.inc(),
+  };
 
   // A plain GET (no upgrade) gets an answer instead of a 404, and the route shows in the API document.
   http.get('/v1/ws', { schema: { tags: ['real time'], summary: 'WebSocket endpoint (upgrade required)' } }, async () => {
@@ -125,6 +144,10 @@ export function createGateway(http: HttpServer, deps: GatewayDeps): Gateway {
         return;
       }
       const frame = parsed.frame;
+      if ('application_token' in frame) {
+        openApplication(ws, frame.application_token);
+        return;
+      }
       services.authenticate(frame.token).then(
         (identity) => void open(ws, identity, frame.token, { ...resume, ...frame.resume }),
         () => ws.close(CloseCode.unauthorized, 'this session is not valid; sign in again'),
@@ -142,11 +165,7 @@ export function createGateway(http: HttpServer, deps: GatewayDeps): Gateway {
     }
     // The client left while its profile was read: its 'close' has passed and would never drop it.
     if (ws.readyState !== ws.OPEN) return;
-    const connection = new Connection(secretToken(), ws, identity, token, user.username, {
-      maxBufferedBytes: options.maxBufferedBytes,
-      onSent: () => metrics.framesOut.inc(),
-      onSlow: () => metrics.slowConsumers.inc(),
-    });
+    const connection = new Connection(secretToken(), ws, identity, token, user.username, sendLimits);
     connections.add(connection);
     metrics.openSockets.inc();
     ws.on('pong', () => (connection.alive = true));
@@ -181,6 +200,59 @@ export function createGateway(http: HttpServer, deps: GatewayDeps): Gateway {
     }
   }
 
+  /** An Apps API socket: it follows chats of the application whose token it presented, and nothing else. */
+  function openApplication(ws: WebSocket, token: string): void {
+    services.application(token).then(
+      (application) => {
+        // The client left while its token was checked: its 'close' has passed and would never drop it.
+        if (ws.readyState !== ws.OPEN) return;
+        const connection = new ApplicationConnection(secretToken(), ws, application.id, token, sendLimits);
+        applicationConnections.add(connection);
+        metrics.openSockets.inc();
+        ws.on('pong', () => (connection.alive = true));
+        ws.on('message', (data, isBinary) => {
+          metrics.framesIn.inc();
+          void receive(connection, isBinary ? null : data.toString());
+        });
+        ws.on('close', () => dropApplication(connection));
+        let followers = byApplication.get(application.id);
+        if (!followers) {
+          const sockets = new Set<ApplicationConnection>();
+          followers = { sockets, unsubscribe: bus.subscribe(topics.application(application.id), (message) => onApplicationMessage(sockets, message)) };
+          byApplication.set(application.id, followers);
+        }
+        followers.sockets.add(connection);
+        connection.send({ type: 'app.ready', data: { application_name: application.application_name, chats_count: application.chats_count } });
+      },
+      () => ws.close(CloseCode.unauthorized, 'this application token is not valid'),
+    );
+  }
+
+  function dropApplication(connection: ApplicationConnection): void {
+    if (!applicationConnections.delete(connection)) return;
+    metrics.openSockets.dec();
+    const followers = byApplication.get(connection.applicationId);
+    followers?.sockets.delete(connection);
+    if (followers?.sockets.size === 0) {
+      followers.unsubscribe();
+      byApplication.delete(connection.applicationId);
+    }
+  }
+
+  function onApplicationMessage(sockets: Set<ApplicationConnection>, message: BusMessage): void {
+    if (message.kind === 'application') {
+      const bytes = encodeFrame(message.frame);
+      for (const connection of sockets) if (connection.chats.has(message.frame.data.chat_number)) connection.sendBytes(bytes);
+    } else if (message.kind === 'application_rotated') {
+      for (const connection of sockets) void closeIfRotated(connection);
+    }
+  }
+
+  /** Checked against the database rather than trusted, as sessions are: the message may come late. */
+  async function closeIfRotated(connection: ApplicationConnection): Promise<void> {
+    await services.application(connection.token).catch(() => connection.close(CloseCode.sessionEnded, 'this application token was rotated'));
+  }
+
   function track(connection: Connection): void {
     const { userId } = connection.identity;
     let mine = byUser.get(userId);
@@ -206,7 +278,9 @@ export function createGateway(http: HttpServer, deps: GatewayDeps): Gateway {
     }
     presence.disconnected(userId).then(
       (last) => {
-        if (last) void announcePresence(userId, false);
+        if (!last) return;
+        void announcePresence(userId, false);
+        services.wentOffline(userId).catch((error: unknown) => log.warn({ err: error }, 'noting a user went offline failed'));
       },
       (error: unknown) => log.warn({ err: error }, 'recording presence failed'),
     );
@@ -214,8 +288,8 @@ export function createGateway(http: HttpServer, deps: GatewayDeps): Gateway {
 
   async function announcePresence(userId: string, online: boolean): Promise<void> {
     try {
-      const channelIds = (await services.memberships(userId)).map((c) => c.id);
-      bus.publish(topics.presence, { kind: 'presence', user_id: userId, online, channel_ids: channelIds });
+      const { channelIds, hiddenFrom } = await services.presenceAudience(userId);
+      bus.publish(topics.presence, { kind: 'presence', user_id: userId, online, channel_ids: channelIds, hidden_from: hiddenFrom });
     } catch (error) {
       log.warn({ err: error }, 'announcing presence failed');
     }
@@ -225,7 +299,7 @@ export function createGateway(http: HttpServer, deps: GatewayDeps): Gateway {
     if (message.kind !== 'presence') return;
     const shared = new Set(message.channel_ids);
     for (const connection of connections) {
-      if (connection.identity.userId === message.user_id) continue;
+      if (connection.identity.userId === message.user_id || message.hidden_from?.includes(connection.identity.userId)) continue;
       for (const channelId of connection.subscriptions.keys()) {
         if (shared.has(channelId)) {
           connection.send({ type: 'presence', data: { user_id: message.user_id, online: message.online } });
@@ -293,6 +367,7 @@ export function createGateway(http: HttpServer, deps: GatewayDeps): Gateway {
       for (const [channelId, sub] of connection.subscriptions) if (!member.has(channelId) && !sub.explicit) unsubscribe(connection, channelId);
       for (const channelId of member) if (!connection.subscriptions.has(channelId)) await subscribe(connection, channelId, undefined);
     }
+    for (const connection of applicationConnections) await closeIfRotated(connection);
   }
   bus.onRecovered(() => void recover().catch((error: unknown) => log.error({ err: error }, 'recovering from a bus outage failed')));
 
@@ -338,8 +413,13 @@ export function createGateway(http: HttpServer, deps: GatewayDeps): Gateway {
           await services.authenticate(connection.token).catch(() => connection.close(CloseCode.sessionEnded, 'this session has ended'));
         }
         return;
+      case 'user_frame':
+        for (const connection of mine) deliverToUser(connection, message.frame);
+        return;
       case 'channel':
       case 'presence':
+      case 'application':
+      case 'application_rotated':
         return;
       default: {
         const unknown: never = message;
@@ -348,13 +428,30 @@ export function createGateway(http: HttpServer, deps: GatewayDeps): Gateway {
     }
   }
 
-  function fail(connection: Connection, error: unknown, nonce?: string): void {
+  function deliverToUser(connection: Connection, frame: UserFrame): void {
+    switch (frame.type) {
+      case 'queue.matched':
+        connection.send(frame);
+        return;
+      case 'room.closed':
+        // The room is gone with its log: its subscription ends with its last row.
+        unsubscribe(connection, frame.channel_id);
+        connection.send(frame);
+        return;
+      default: {
+        const unknown: never = frame;
+        throw new Error(`unhandled user frame ${JSON.stringify(unknown)}`);
+      }
+    }
+  }
+
+  function fail(connection: Peer, error: unknown, nonce?: string): void {
     if (!(error instanceof RiffError)) log.error({ err: error }, 'handling a frame failed');
     const known = error instanceof RiffError ? error : new RiffError('internal_error');
     connection.send({ type: 'error', ...(nonce !== undefined ? { nonce } : {}), code: known.code, message: known.message });
   }
 
-  async function receive(connection: Connection, text: string | null): Promise<void> {
+  async function receive(connection: Connection | ApplicationConnection, text: string | null): Promise<void> {
     if (text === null) {
       fail(connection, new RiffError('invalid_frame', 'Frames are JSON text, not binary'));
       return;
@@ -373,7 +470,8 @@ export function createGateway(http: HttpServer, deps: GatewayDeps): Gateway {
     const frame = parsed.frame;
     try {
       assertCleanInput(frame, 'frame');
-      await handle(connection, frame);
+      if (connection instanceof ApplicationConnection) await handleApplication(connection, frame);
+      else await handle(connection, frame);
     } catch (error) {
       fail(connection, error, frame.type === 'send' ? frame.nonce : undefined);
     }
@@ -385,10 +483,12 @@ export function createGateway(http: HttpServer, deps: GatewayDeps): Gateway {
       case 'auth':
         throw new RiffError('invalid_frame', 'This socket is already authenticated');
       case 'subscribe':
+        if (!('channel_id' in frame)) throw chatsNeedApplication();
         if (!connection.subscriptions.has(frame.channel_id)) await services.followable(identity, frame.channel_id);
         await subscribe(connection, frame.channel_id, frame.after_seq, true);
         return;
       case 'unsubscribe':
+        if (!('channel_id' in frame)) throw chatsNeedApplication();
         unsubscribe(connection, frame.channel_id);
         return;
       case 'send': {
@@ -396,15 +496,16 @@ export function createGateway(http: HttpServer, deps: GatewayDeps): Gateway {
         connection.send({ type: 'ack', nonce: frame.nonce, data: message });
         return;
       }
-      case 'typing':
-        if (!connection.subscriptions.has(frame.channel_id)) throw new RiffError('forbidden', 'Subscribe to the channel first');
+      case 'typing': {
+        const sub = connection.subscriptions.get(frame.channel_id);
+        if (!sub) throw new RiffError('forbidden', 'Subscribe to the channel first');
         if (connection.mayType(frame.channel_id, clock.now(), options.typingIntervalMs)) {
-          bus.publish(topics.channel(frame.channel_id), {
-            kind: 'channel',
-            frame: { type: 'typing', channel_id: frame.channel_id, data: { user_id: identity.userId, username: connection.username } },
-          });
+          let typist = typists.get(sub);
+          if (!typist) typists.set(sub, (typist = await services.typist(identity, connection.username, frame.channel_id)));
+          bus.publish(topics.channel(frame.channel_id), { kind: 'channel', frame: { type: 'typing', channel_id: frame.channel_id, data: typist } });
         }
         return;
+      }
       case 'read':
         await services.markRead(identity, frame.channel_id, frame.seq, connection.id);
         return;
@@ -418,8 +519,47 @@ export function createGateway(http: HttpServer, deps: GatewayDeps): Gateway {
     }
   }
 
+  const chatsNeedApplication = () => new RiffError('forbidden', 'Chats are followed on a socket authenticated with {"type":"auth","application_token":…}');
+  const channelsNeedSession = () => new RiffError('forbidden', 'An application socket only follows its chats: {"type":"subscribe","chat_number":…}');
+
+  async function handleApplication(connection: ApplicationConnection, frame: ClientFrame): Promise<void> {
+    switch (frame.type) {
+      case 'auth':
+        throw new RiffError('invalid_frame', 'This socket is already authenticated');
+      case 'subscribe': {
+        if (!('chat_number' in frame)) throw channelsNeedSession();
+        const following = connection.chats.has(frame.chat_number);
+        // Followed before the count is read, so every message after the count arrives live.
+        connection.chats.add(frame.chat_number);
+        try {
+          const messagesCount = await services.chatHead(connection.applicationId, frame.chat_number);
+          connection.send({ type: 'app.subscribed', data: { chat_number: frame.chat_number, messages_count: messagesCount } });
+        } catch (error) {
+          if (!following) connection.chats.delete(frame.chat_number);
+          throw error;
+        }
+        return;
+      }
+      case 'unsubscribe':
+        if (!('chat_number' in frame)) throw channelsNeedSession();
+        connection.chats.delete(frame.chat_number);
+        return;
+      case 'send':
+      case 'typing':
+      case 'read':
+        throw channelsNeedSession();
+      case 'ping':
+        connection.send({ type: 'pong' });
+        return;
+      default: {
+        const unknown: never = frame;
+        throw new Error(`unhandled frame ${JSON.stringify(unknown)}`);
+      }
+    }
+  }
+
   const heartbeat = setInterval(() => {
-    for (const connection of connections) {
+    for (const connection of [...connections, ...applicationConnections]) {
       if (!connection.alive) {
         connection.socket.terminate();
         continue;
@@ -434,7 +574,7 @@ export function createGateway(http: HttpServer, deps: GatewayDeps): Gateway {
     clearInterval(heartbeat);
     stopPresence();
     await presence.close();
-    for (const connection of connections) connection.close(CloseCode.shuttingDown, 'Riff is restarting');
+    for (const connection of [...connections, ...applicationConnections]) connection.close(CloseCode.shuttingDown, 'Riff is restarting');
     wss.close();
   });
 

@@ -3,11 +3,13 @@
  * until every `switch` over it handles the new case.
  */
 import { Type, type Static } from '@sinclair/typebox';
-import { TypeCompiler } from '@sinclair/typebox/compiler';
+import { TypeCompiler, type TypeCheck } from '@sinclair/typebox/compiler';
 import type { UserView } from '../../modules/accounts/schema.js';
-import type { AnnouncementView, ChannelView, MessageView } from '../../modules/channels/schema.js';
+import type { AnnouncementView, ChannelView, MessageView, TypistView } from '../../modules/channels/schema.js';
+import type { MatchView } from '../../modules/matching/schema.js';
 
 const Id = Type.String({ pattern: '^[A-Za-z0-9._~-]{1,64}$' });
+const ChatNumber = Type.Integer({ minimum: 1 });
 
 export const ClientFrameSchema = Type.Union([
   Type.Object({
@@ -17,6 +19,10 @@ export const ClientFrameSchema = Type.Union([
   }),
   Type.Object({ type: Type.Literal('subscribe'), channel_id: Id, after_seq: Type.Optional(Type.Integer({ minimum: 0 })) }),
   Type.Object({ type: Type.Literal('unsubscribe'), channel_id: Id }),
+  // An Apps API socket: authenticated by an application token, it follows that application's chats by number.
+  Type.Object({ type: Type.Literal('auth'), application_token: Type.String({ minLength: 1, maxLength: 200 }) }),
+  Type.Object({ type: Type.Literal('subscribe'), chat_number: ChatNumber }),
+  Type.Object({ type: Type.Literal('unsubscribe'), chat_number: ChatNumber }),
   Type.Object({
     type: Type.Literal('send'),
     channel_id: Id,
@@ -31,8 +37,12 @@ export const ClientFrameSchema = Type.Union([
 export type ClientFrame = Static<typeof ClientFrameSchema>;
 
 const clientFrame = TypeCompiler.Compile(ClientFrameSchema);
-// One checker per frame type, so a bad frame's error names the field, not the union.
-const frameTypes = new Map(ClientFrameSchema.anyOf.map((schema) => [schema.properties.type.const as string, TypeCompiler.Compile(schema)]));
+// Checkers per frame type, so a bad frame's error names the field, not the union.
+const frameTypes = new Map<string, TypeCheck<(typeof ClientFrameSchema.anyOf)[number]>[]>();
+for (const schema of ClientFrameSchema.anyOf) {
+  const type = schema.properties.type.const as string;
+  frameTypes.set(type, [...(frameTypes.get(type) ?? []), TypeCompiler.Compile(schema)]);
+}
 
 /** Parses one client frame, or says in a sentence what is wrong with it. */
 export function parseClientFrame(text: string): { frame: ClientFrame } | { error: string } {
@@ -44,9 +54,11 @@ export function parseClientFrame(text: string): { frame: ClientFrame } | { error
   }
   if (clientFrame.Check(value)) return { frame: value };
   const type = (value as { type?: unknown } | null)?.type;
-  const checker = typeof type === 'string' ? frameTypes.get(type) : undefined;
-  if (!checker) return { error: `Unknown frame type ${JSON.stringify(type ?? null)}` };
-  const first = checker.Errors(value).First();
+  const checkers = typeof type === 'string' ? frameTypes.get(type) : undefined;
+  if (!checkers) return { error: `Unknown frame type ${JSON.stringify(type ?? null)}` };
+  // A type with two forms (auth by session or by application token, subscribe to a channel or a chat)
+  // is judged by the form the frame comes closest to; ties go to the first.
+  const [first] = checkers.map((checker) => [...checker.Errors(value)]).sort((a, b) => a.length - b.length)[0]!;
   return { error: `Bad ${String(type)} frame${first ? `: ${first.path.slice(1) || 'frame'} ${first.message}` : ''}` };
 }
 
@@ -75,18 +87,37 @@ export type ChannelEventFrame =
   | SeqFrame<'message.deleted', { id: string }>
   | SeqFrame<'reaction.updated', ReactionChange>
   | SeqFrame<'announcement' | 'member.joined' | 'member.left', AnnouncementView>
-  | (SeqFrame<'channel.updated', ChannelView> & { announcement: AnnouncementView });
+  | (SeqFrame<'channel.updated', ChannelView> & { announcement: AnnouncementView })
+  | RoomClosedFrame;
+
+/** The last row of a Talk-now room's log: the room and its messages are deleted with it. */
+export type RoomClosedFrame = SeqFrame<'room.closed', { room_id: string }>;
+
+/** Frames for one user's sockets wherever they are, carried on the user's bus topic. */
+export type UserFrame = { type: 'queue.matched'; data: MatchView } | RoomClosedFrame;
 
 /** Frames for a channel's subscribers that are not log rows (no seq). */
 export type ChannelSignalFrame =
   | { type: 'channel.deleted'; channel_id: string; data: ChannelView }
-  | { type: 'typing'; channel_id: string; data: { user_id: string; username: string | null } };
+  | { type: 'typing'; channel_id: string; data: TypistView };
 
 export type ChannelFrame = ChannelEventFrame | ChannelSignalFrame;
+
+/** A committed change in an Apps API chat, for the sockets following that chat: numbers, never internal ids. */
+export interface ApplicationFrame {
+  type: 'app.message.created' | 'app.message.updated';
+  data: { chat_number: number; message_number: number; message_content: string };
+}
 
 export type ServerFrame =
   | ChannelFrame
   | { type: 'ready'; data: { user: UserView; channels: Array<{ id: string; last_seq: number }> } }
+  | ApplicationFrame
+  /** An application socket is authenticated: it may subscribe to chats now. */
+  | { type: 'app.ready'; data: { application_name: string; chats_count: number } }
+  /** A chat is followed live: every message after `messages_count` will arrive. */
+  | { type: 'app.subscribed'; data: { chat_number: number; messages_count: number } }
+  | UserFrame
   | { type: 'presence'; data: { user_id: string; online: boolean } }
   | { type: 'read'; channel_id: string; data: { last_read_seq: number } }
   | { type: 'ack'; nonce: string; data: MessageView }

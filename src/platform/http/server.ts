@@ -22,7 +22,7 @@ export interface HttpOptions {
   version: string;
 }
 
-const BODY_LIMIT = 1_048_576;
+export const BODY_LIMIT = 1_048_576;
 const METHODS: HTTPMethods[] = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE'];
 const REQUEST_ID = /^[A-Za-z0-9._~-]{1,64}$/;
 

@@ -1,6 +1,10 @@
+import type { Selectable } from 'kysely';
 import type { Clock } from '../clock.js';
 import type { IdGenerator } from '../ids.js';
 import { inTransaction, type Database, type DialectName } from '../storage/database.js';
+import type { JobsTable } from '../storage/tables.js';
+
+type JobsRow = Selectable<JobsTable>;
 
 export type JobHandler = (payload: unknown) => Promise<void>;
 
@@ -73,25 +77,31 @@ export class Scheduler {
   private async pass(): Promise<number> {
     let ran = 0;
     for (let claimed = await this.claim(); claimed.length > 0; claimed = await this.claim()) {
-      for (const job of claimed) {
-        const handler = this.handlers.get(job.kind);
-        try {
-          if (!handler) throw new Error(`no handler for job kind ${job.kind}`);
-          await handler(JSON.parse(job.payload));
-          await this.db.deleteFrom('jobs').where('id', '=', job.id).where('locked_until', '=', job.locked_until).execute();
-          ran++;
-        } catch (error) {
-          this.options.onError(error, job);
-          // Retried later with backoff; after the last attempt it is dropped (and was reported).
-          if (job.attempts < this.options.maxAttempts) {
-            await this.db.updateTable('jobs').set({ locked_until: null, run_at: this.clock.now() + 1000 * 2 ** job.attempts }).where('id', '=', job.id).execute();
-          } else {
-            await this.db.deleteFrom('jobs').where('id', '=', job.id).execute();
-          }
-        }
-      }
+      // A claimed batch runs side by side: one slow job (a webhook receiver that hangs) does
+      // not hold back the others, such as a poll's deadline.
+      const done = await Promise.all(claimed.map((job) => this.run(job)));
+      ran += done.filter(Boolean).length;
     }
     return ran;
+  }
+
+  private async run(job: JobsRow): Promise<boolean> {
+    const handler = this.handlers.get(job.kind);
+    try {
+      if (!handler) throw new Error(`no handler for job kind ${job.kind}`);
+      await handler(JSON.parse(job.payload));
+      await this.db.deleteFrom('jobs').where('id', '=', job.id).where('locked_until', '=', job.locked_until).execute();
+      return true;
+    } catch (error) {
+      this.options.onError(error, job);
+      // Retried later with backoff; after the last attempt it is dropped (and was reported).
+      if (job.attempts < this.options.maxAttempts) {
+        await this.db.updateTable('jobs').set({ locked_until: null, run_at: this.clock.now() + 1000 * 2 ** job.attempts }).where('id', '=', job.id).execute();
+      } else {
+        await this.db.deleteFrom('jobs').where('id', '=', job.id).execute();
+      }
+      return false;
+    }
   }
 
   private claim() {

@@ -22,6 +22,22 @@ export interface Tables {
   polls: PollsTable;
   poll_participants: PollParticipantsTable;
   calendar_feeds: CalendarFeedsTable;
+  /** Who is who in a conversation (Talk now) channel: the room-scoped id and alias shown instead of a profile. */
+  conversation_aliases: ConversationAliasesTable;
+  queue_entries: QueueEntriesTable;
+  talk_participants: TalkParticipantsTable;
+  talk_blocks: TalkBlocksTable;
+  talk_addresses: TalkAddressesTable;
+  reports: ReportsTable;
+  bans: BansTable;
+  albums: AlbumsTable;
+  reviews: ReviewsTable;
+  forum_rooms: ForumRoomsTable;
+  applications: ApplicationsTable;
+  app_chats: AppChatsTable;
+  app_messages: AppMessagesTable;
+  /** SQLite only: the FTS5 trigram index of app message contents (PostgreSQL indexes `app_messages.content` with pg_trgm). */
+  app_message_search: AppMessageSearchTable;
 }
 
 export interface JobsTable {
@@ -94,6 +110,8 @@ export interface ChannelsTable {
   updated_at: number;
   last_seq: Generated<number>;
   last_activity_at: number;
+  /** Set when the channel was closed (a forum room): its history stays readable, posting stops. */
+  closed_at: Generated<number | null>;
 }
 
 export interface ChannelMembersTable {
@@ -229,3 +247,183 @@ export type EventRow = Selectable<EventsTable>;
 export type RsvpRow = Selectable<RsvpsTable>;
 export type PollRow = Selectable<PollsTable>;
 export type PollParticipantRow = Selectable<PollParticipantsTable>;
+
+/** An Apps API application. Its token is the credential, kept only as its sha256. */
+export interface ApplicationsTable {
+  id: string;
+  token_hash: string;
+  /** The token's last characters, so an owner can tell their applications apart in a list. */
+  token_hint: string;
+  name: string;
+  /** Who created it with a session, if anyone: only they see it in `GET /api/applications`. */
+  owner_id: string | null;
+  webhook_url: string | null;
+  /** Signs webhook deliveries (HMAC-SHA256), so it is kept as is; shown once, on create and rotate. */
+  webhook_secret: string;
+  /** Chats are never deleted: the count is also the last chat number given. */
+  chats_count: Generated<number>;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface AppChatsTable {
+  id: string;
+  application_id: string;
+  /** 1, 2, 3… per application. */
+  number: number;
+  name: string;
+  /** Messages are never deleted: the count is also the last message number given. */
+  messages_count: Generated<number>;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface AppMessagesTable {
+  id: string;
+  chat_id: string;
+  /** 1, 2, 3… per chat. */
+  number: number;
+  content: string;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface AppMessageSearchTable {
+  content: string;
+  message_id: string;
+}
+
+export type ApplicationRow = Selectable<ApplicationsTable>;
+export type AppChatRow = Selectable<AppChatsTable>;
+export type AppMessageRow = Selectable<AppMessagesTable>;
+
+/** An album and its score, kept in the transaction of every review change under this row's lock. */
+export interface AlbumsTable {
+  id: string;
+  title: string;
+  artist: string;
+  /** `title` and `artist` lower-cased without whitespace: the same album however it is typed. */
+  title_key: string;
+  artist_key: string;
+  year: number | null;
+  /** JSON list of genre slugs. */
+  genres: string;
+  cover_url: string | null;
+  added_by: string | null;
+  created_at: number;
+  rating_count: Generated<number>;
+  /** In half-stars. */
+  rating_sum: Generated<number>;
+  /** How many reviews gave n half-stars. */
+  half_stars_1: Generated<number>;
+  half_stars_2: Generated<number>;
+  half_stars_3: Generated<number>;
+  half_stars_4: Generated<number>;
+  half_stars_5: Generated<number>;
+  half_stars_6: Generated<number>;
+  half_stars_7: Generated<number>;
+  half_stars_8: Generated<number>;
+  half_stars_9: Generated<number>;
+  half_stars_10: Generated<number>;
+}
+
+export interface ReviewsTable {
+  id: string;
+  album_id: string;
+  author_id: string;
+  /** Half-stars, 1..10 (½ to 5 stars). */
+  rating: number;
+  review_text: string;
+  created_at: number;
+  edited_at: number | null;
+}
+
+export type ForumRoomType = 'album' | 'genre';
+
+/** A forum room: a public channel of kind `forum` about one album or one genre. */
+export interface ForumRoomsTable {
+  channel_id: string;
+  room_type: ForumRoomType;
+  album_id: string | null;
+  genre: string | null;
+  creator_id: string | null;
+  created_at: number;
+}
+
+export type AlbumRow = Selectable<AlbumsTable>;
+export type ReviewRow = Selectable<ReviewsTable>;
+export type ForumRoomRow = Selectable<ForumRoomsTable>;
+
+export interface ConversationAliasesTable {
+  channel_id: string;
+  user_id: string;
+  /** Exists only in this room, so nothing there reveals the user id. */
+  alias_id: string;
+  alias: string;
+}
+
+export type TalkMode = 'vent' | 'listen' | 'talk';
+
+/** One per user waiting for a Talk-now partner, served oldest (lowest `id`) first. */
+export interface QueueEntriesTable {
+  user_id: string;
+  /** Time-ordered: the queue's order. */
+  id: string;
+  mode: TalkMode;
+  queued_at: number;
+}
+
+/** A person in a Talk-now room (a `conversation` channel) and how they came to it. */
+export interface TalkParticipantsTable {
+  room_id: string;
+  user_id: string;
+  mode: TalkMode;
+  joined_at: number;
+  left_at: number | null;
+  /** When their last socket last closed; with the partner also gone past the grace period, the room is deleted. */
+  disconnected_at: number | null;
+}
+
+/** Never matched again, in either direction. */
+export interface TalkBlocksTable {
+  blocker_id: string;
+  blocked_id: string;
+  created_at: number;
+}
+
+/** Where someone used Talk now from: a ban of theirs then limits new guest identities from there. */
+export interface TalkAddressesTable {
+  user_id: string;
+  ip: string;
+  seen_at: number;
+}
+
+/** What someone reported, kept for moderators after the room it came from is deleted. */
+export interface ReportsTable {
+  id: string;
+  reporter_id: string;
+  reported_user_id: string | null;
+  message_id: string | null;
+  room_id: string | null;
+  reason: string;
+  /** The reported message's text as it was when reported. */
+  message_text: string | null;
+  /** JSON `[{from: "reported" | "reporter", body, created_at}]`: a reported room's recent messages. */
+  transcript: string | null;
+  created_at: number;
+}
+
+export interface BansTable {
+  id: string;
+  user_id: string;
+  reason: string;
+  /** Null: until lifted. */
+  until: number | null;
+  created_by: string;
+  created_at: number;
+}
+
+export type QueueEntryRow = Selectable<QueueEntriesTable>;
+export type TalkParticipantRow = Selectable<TalkParticipantsTable>;
+export type ReportRow = Selectable<ReportsTable>;
+export type BanRow = Selectable<BansTable>;

@@ -1,0 +1,3 @@
+export { appsRepository } from './repository.js';
+export { appsRoutes } from './routes.js';
+export { appsService, WEBHOOK_DELIVERY, type AppsService } from './service.js';
