@@ -359,6 +359,7 @@ describeEachDialect('channels', (dialect) => {
       expect(await myChannel(bob.client, channel.id)).toMatchObject({ name: newName, description: 'Tuesdays at 8' });
       await refused(ann.client.updateChannel(channel.id, { name: '   ' }), 400, 'validation_failed');
       await refused(ann.client.updateChannel(channel.id, {}), 400, 'validation_failed');
+      await refused(ann.client.updateChannel(channel.id, { topic: 'jazz' } as never), 400, 'validation_failed');
     });
 
     it('only the creator deletes (403 for a member); afterwards the channel is 404 and gone from every list', async () => {

@@ -1,13 +1,6 @@
-import { sql } from 'kysely';
 import type { Database } from '../../platform/storage/database.js';
+import { containsIgnoringCase } from '../../platform/storage/text-search.js';
 import type { NewUser, Role, SessionRow, UserRow, UserUpdate } from '../../platform/storage/tables.js';
-
-/**
- * `column` contains `text`, ignoring case, on both dialects: `%`, `_` and `\` in the text
- * match themselves (SQLite has no LIKE escape character unless told).
- */
-const containsIgnoringCase = (column: string, text: string) =>
-  sql<boolean>`lower(${sql.ref(column)}) like ${`%${text.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`} escape '\\'`;
 
 export const accountsRepository = {
   insertUser: (db: Database, user: NewUser) => db.insertInto('users').values(user).execute(),

@@ -1,11 +1,7 @@
 import { sql, type Insertable, type Updateable } from 'kysely';
 import type { Database, DialectName } from '../../platform/storage/database.js';
 import type { AppChatRow, AppChatsTable, ApplicationRow, ApplicationsTable, AppMessageRow, AppMessagesTable } from '../../platform/storage/tables.js';
-
-// The channels repository searches the same way: a trigram index, and for shorter queries
-// (trigram indexes need three characters) a LIKE with the user's `%`, `_` and `\` escaped.
-const TRIGRAM = 3;
-const likeFragment = (text: string) => `%${text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+import { TRIGRAM_MIN, ftsPhrase, likeFragment } from '../../platform/storage/text-search.js';
 
 export interface NumberPage<T> {
   items: T[];
@@ -100,9 +96,9 @@ export function appsRepository(dialect: DialectName) {
         .where('app_messages.number', '>', cursor.after);
       if (dialect === 'postgres') {
         query = query.where(sql<boolean>`app_messages.content ilike ${likeFragment(q)} escape '\\'`);
-      } else if ([...q].length >= TRIGRAM) {
+      } else if ([...q].length >= TRIGRAM_MIN) {
         query = query.where('app_messages.id', 'in', (eb) =>
-          eb.selectFrom('app_message_search').select('message_id').where(sql<boolean>`app_message_search.content match ${`"${q.replaceAll('"', '""')}"`}`),
+          eb.selectFrom('app_message_search').select('message_id').where(sql<boolean>`app_message_search.content match ${ftsPhrase(q)}`),
         );
       } else {
         // Too short for the trigram index: one chat's messages are scanned instead.

@@ -1,13 +1,8 @@
 import { sql } from 'kysely';
 import type { Database, DialectName } from '../../platform/storage/database.js';
+import { TRIGRAM_MIN, containsIgnoringCase, ftsPhrase, likeFragment } from '../../platform/storage/text-search.js';
 import type { ChannelKind, ChannelRow, ChannelsTable, ConversationAliasesTable, MessageRow, MessagesTable } from '../../platform/storage/tables.js';
 import type { Insertable, Updateable } from 'kysely';
-
-/** `%`, `_` and `\` in user text match themselves in a LIKE pattern (with `escape '\'`). */
-const likeFragment = (text: string) => `%${text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
-
-// Trigram indexes need three characters; shorter queries scan instead.
-const TRIGRAM = 3;
 
 export interface ChannelWithMembership extends ChannelRow {
   last_read_seq: number;
@@ -87,7 +82,7 @@ export function channelsRepository(dialect: DialectName) {
         .select(['channel_members.user_id as member_id', 'channel_members.last_read_seq'])
         .where('channels.private', '=', 0)
         .where('channels.kind', 'in', ['channel', 'event', 'forum'] satisfies ChannelKind[]);
-      if (q) query = query.where(sql<boolean>`lower(channels.name) like ${likeFragment(q.toLowerCase())} escape '\\'`);
+      if (q) query = query.where(containsIgnoringCase('channels.name', q));
       return query.orderBy('channels.last_activity_at', 'desc').orderBy('channels.id').limit(100).execute();
     },
 
@@ -258,8 +253,8 @@ export function channelsRepository(dialect: DialectName) {
               .innerJoin('messages', 'messages.id', 'message_search.message_id')
               .selectAll('messages')
               .where(
-                [...q].length >= TRIGRAM
-                  ? sql<boolean>`message_search.body match ${`"${q.replaceAll('"', '""')}"`}`
+                [...q].length >= TRIGRAM_MIN
+                  ? sql<boolean>`message_search.body match ${ftsPhrase(q)}`
                   : sql<boolean>`message_search.body like ${likeFragment(q)} escape '\\'`,
               )
           : db.selectFrom('messages').selectAll('messages').where(sql<boolean>`messages.body ilike ${likeFragment(q)} escape '\\'`);

@@ -543,6 +543,10 @@ export function channelsService(deps: ChannelsDeps) {
       return inTransaction(db, async (trx) => {
         const { channel, member } = await access(trx, me, channelId);
         assertManager(me, channel);
+        // Unknown keys are dropped by validation, so `{"topic": 1}` arrives here as nothing to change.
+        if (input.name === undefined && input.description === undefined) {
+          throw new RiffError('validation_failed', 'Send a name or a description', [{ field: 'name' }, { field: 'description' }]);
+        }
         if (channel.kind !== 'channel') throw new RiffError('channel_protected', 'This channel is named after what it belongs to');
         const changes = { ...(input.name !== undefined ? { name: input.name } : {}), ...(input.description !== undefined ? { description: input.description } : {}) };
         await repo.updateChannel(trx, channelId, { ...changes, updated_at: clock.now() });
