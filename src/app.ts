@@ -3,6 +3,7 @@ import type { Config } from './config.js';
 import { accountsRoutes, accountsService, presentUser, type AccountsService } from './modules/accounts/index.js';
 import { appsRepository, appsRoutes, appsService, WEBHOOK_DELIVERY } from './modules/apps/index.js';
 import { channelsRepository, channelsRoutes, channelsService } from './modules/channels/index.js';
+import { compatibility } from './modules/compat/index.js';
 import { matchingRepository, matchingRoutes, matchingService, QUEUE_FALLBACK, WENT_AWAY } from './modules/matching/index.js';
 import { meetupsRepository, meetupsRoutes, meetupsService, POLL_DEADLINE } from './modules/meetups/index.js';
 import { reviewsRepository, reviewsRoutes, reviewsService, type ReviewsService } from './modules/reviews/index.js';
@@ -45,7 +46,7 @@ export interface Riff {
 export async function buildApp(config: Config, options: AppOptions = {}): Promise<Riff> {
   const clock = options.clock ?? systemClock;
   const metrics = createMetrics();
-  const http = await createHttpServer({ logLevel: config.logLevel, metrics, version });
+  const http = await createHttpServer({ logLevel: config.logLevel, metrics, version, corsOrigins: config.corsOrigins });
   const storage = openStorage({ ...config, onConnectionError: (error) => http.log.warn({ err: error }, 'database connection lost') });
   http.addHook('onClose', () => storage.close());
   try {
@@ -108,12 +109,17 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
   jobs.register(WENT_AWAY, (payload) => matching.wentAway(db, payload));
   const apps = appsService({ clock, ids, bus, jobs, repo: appsRepository(storage.dialect) });
   jobs.register(WEBHOOK_DELIVERY, (payload) => apps.deliverWebhook(db, payload));
+  // Before every route: it rewrites input aliases ahead of their validation.
+  const compat = compatibility(http, config.compat);
   const gateway = createGateway(http, {
+    ...compat,
+    allowedOrigins: config.corsOrigins,
     bus,
     presence,
     clock,
     metrics,
-    limiter,
+    // A socket lives on one node, so its frame rate is counted there, not in Redis per frame.
+    limiter: new RateLimiter(memoryCounters(clock), clock, config.rateLimits.enabled),
     options: config.gateway,
     services: {
       authenticate: (token) => accounts.verify(db, token),

@@ -56,7 +56,13 @@ export interface Config {
   gateway: GatewayOptions;
   jobs: { pollMs: number; leaseMs: number; maxAttempts: number };
   matching: MatchingOptions;
+  /** Browser origins allowed to call the API and open `/v1/ws` (CORS); empty = CORS off. */
+  corsOrigins: string[];
+  /** `musician-meetup` adds the fields the original Musician Meetup web client reads. */
+  compat: Compat | undefined;
 }
+
+export type Compat = 'musician-meetup';
 
 /** Talk now's waiting times, on the shared clock. */
 export interface MatchingOptions {
@@ -101,6 +107,8 @@ export const defaultConfig: Config = {
   },
   jobs: { pollMs: 1_000, leaseMs: 30_000, maxAttempts: 5 },
   matching: { fallbackMs: 10_000, graceMs: 30_000 },
+  corsOrigins: [],
+  compat: undefined,
 };
 
 export class ConfigError extends Error {}
@@ -117,6 +125,8 @@ const settings = {
   BUS_PREFIX: 'bus-prefix',
   LOG_LEVEL: 'log-level',
   RATE_LIMITS: 'rate-limits',
+  CORS_ORIGINS: 'cors-origins',
+  COMPAT: 'compat',
 } as const;
 
 export type SettingName = keyof typeof settings;
@@ -184,6 +194,18 @@ export function loadConfig(env: NodeJS.ProcessEnv, flags: Partial<Record<string,
   if (rateLimits !== undefined) {
     if (rateLimits !== 'on' && rateLimits !== 'off') throw new ConfigError(`invalid RATE_LIMITS "${rateLimits}": expected on or off`);
     config.rateLimits.enabled = rateLimits === 'on';
+  }
+  const corsOrigins = raw('CORS_ORIGINS');
+  if (corsOrigins !== undefined) {
+    config.corsOrigins = corsOrigins.split(',').map((origin) => origin.trim()).filter((origin) => origin !== '');
+    for (const origin of config.corsOrigins) {
+      if (!/^https?:\/\/[A-Za-z0-9.-]+(:\d{1,5})?$/.test(origin)) throw new ConfigError(`invalid CORS_ORIGINS "${origin}": expected origins like https://meetup.example`);
+    }
+  }
+  const compat = raw('COMPAT');
+  if (compat !== undefined) {
+    if (compat !== 'musician-meetup') throw new ConfigError(`invalid COMPAT "${compat}": expected musician-meetup`);
+    config.compat = compat;
   }
   return config;
 }

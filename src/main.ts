@@ -1,4 +1,8 @@
 #!/usr/bin/env node
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { buildApp, version, type Riff } from './app.js';
 import { ConfigError, flagNames, loadConfig, type Config } from './config.js';
@@ -15,6 +19,7 @@ usage: riff [command] [--flag value …]
   seed-demo              create demo musicians to log in with (and print their credentials) and well-known albums
   doctor                 check the database and bus connections and say what is wrong
   admin grant <username> make a user an admin
+  bench [scenario]       measure Riff against raw ws, Socket.IO and uWS.js (npm run bench; scenario: fanout)
 
 flags (each also an environment variable): ${flagNames.map((f) => `--${f}`).join(' ')}`;
 
@@ -57,7 +62,18 @@ async function withRiff(config: Config, work: (riff: Riff) => Promise<void>): Pr
   }
 }
 
+/** The benchmark lives outside the product (bench/, built by `npm run bench`); this runs its entry point. */
+async function bench(args: string[]): Promise<void> {
+  const entry = fileURLToPath(new URL('../dist-bench/bench/run.js', import.meta.url));
+  if (!existsSync(entry)) throw new ConfigError('the benchmark is not built: run npm run bench once, or tsc -p bench/tsconfig.json');
+  const child = spawn(process.execPath, [entry, ...args], { stdio: 'inherit' });
+  const [code] = (await once(child, 'exit')) as [number | null];
+  process.exitCode = code ?? 1;
+}
+
 async function main(argv: string[]): Promise<void> {
+  // The benchmark has flags of its own, so its arguments pass through unparsed.
+  if (argv[0] === 'bench') return bench(argv.slice(1));
   const { values, positionals } = parseArgs({
     args: argv,
     options: { ...Object.fromEntries(flagNames.map((name) => [name, { type: 'string' as const }])), help: { type: 'boolean', short: 'h' } },

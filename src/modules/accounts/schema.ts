@@ -21,6 +21,10 @@ export const SignUpBody = Type.Object({
   first_name: Type.Optional(Text(100)),
   last_name: Type.Optional(Text(100)),
   photo_url: Type.Optional(PhotoUrl),
+  userName: Type.Optional(Type.String({ description: 'Musician Meetup alias of `username`' })),
+  firstName: Type.Optional(Type.String({ description: 'Musician Meetup alias of `first_name`' })),
+  lastName: Type.Optional(Type.String({ description: 'Musician Meetup alias of `last_name`' })),
+  passwordConf: Type.Optional(Type.String({ description: 'Musician Meetup alias of `password_conf`' })),
 });
 export type SignUpInput = Static<typeof SignUpBody>;
 

@@ -30,6 +30,9 @@ export const CreateEventBody = Type.Object({
   genres: Type.Optional(Tags),
   instruments_wanted: Type.Optional(Tags),
   image_url: Type.Optional(ImageUrl),
+  datetime: Type.Optional(
+    Type.String({ description: 'Musician Meetup alias of `starts_at`: ISO 8601 or `YYYY-MM-DD HH:MM`, read in UTC; `time_zone` then defaults to UTC' }),
+  ),
 });
 export type CreateEventInput = Static<typeof CreateEventBody>;
 

@@ -17,7 +17,7 @@ import { secretToken } from '../ids.js';
 import { ApplicationConnection, Connection, Subscription, type Peer } from './connection.js';
 import { ChannelFeeds, encodeFrame, type FeedSource } from './hub.js';
 import type { PresenceStore } from './presence.js';
-import { CloseCode, parseClientFrame, type ChannelEventFrame, type ClientFrame, type UserFrame } from './protocol.js';
+import { CloseCode, parseClientFrame, type ChannelEventFrame, type ChannelFrame, type ClientFrame, type UserFrame } from './protocol.js';
 
 /** What the gateway needs from the modules, bound to the database by the composition root. */
 export interface GatewayServices extends FeedSource {
@@ -48,6 +48,10 @@ export interface GatewayDeps {
   metrics: Metrics;
   limiter: RateLimiter;
   options: GatewayOptions;
+  /** Browser origins that may open sockets; empty = any (CORS off). Clients without an Origin are not browsers and always may. */
+  allowedOrigins: string[];
+  /** Decorates every channel frame once, before it is encoded for all its recipients (e.g. for a compatibility mode). */
+  presentFrame?: <F extends ChannelFrame>(frame: F) => F;
 }
 
 export interface Gateway {
@@ -68,7 +72,7 @@ function parseResume(value: string | null): Record<string, number> {
 function refuseUpgrade(socket: Duplex, status: number, error: RiffError): void {
   const body = JSON.stringify(envelope(error.code, error.message, error.details));
   socket.end(
-    `HTTP/1.1 ${status} ${status === 401 ? 'Unauthorized' : 'Not Found'}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+    `HTTP/1.1 ${status} ${{ 401: 'Unauthorized', 403: 'Forbidden' }[status] ?? 'Not Found'}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
   );
 }
 
@@ -78,10 +82,20 @@ function refuseUpgrade(socket: Duplex, status: number, error: RiffError): void {
  * can send, type and mark read.
  */
 export function createGateway(http: HttpServer, deps: GatewayDeps): Gateway {
-  const { bus, services, clock, metrics, limiter, options, presence } = deps;
+  const { bus, clock, metrics, limiter, options, presence, allowedOrigins } = deps;
+  const presentFrame = deps.presentFrame;
+  const services: GatewayServices = presentFrame
+    ? {
+        ...deps.services,
+        replay: async (channelId, afterSeq, limit) => {
+          const page = await deps.services.replay(channelId, afterSeq, limit);
+          return { ...page, frames: page.frames.map(presentFrame) };
+        },
+      }
+    : deps.services;
   const log = http.log.child({ component: 'gateway' });
   const wss = new WebSocketServer({ noServer: true, maxPayload: options.maxFrameBytes, perMessageDeflate: false });
-  const feeds = new ChannelFeeds(bus, services, { gapWaitMs: options.gapWaitMs, onError: (error) => log.error({ err: error }, 'filling a gap in a channel feed failed') });
+  const feeds = new ChannelFeeds(bus, services, { gapWaitMs: options.gapWaitMs, present: presentFrame, onError: (error) => log.error({ err: error }, 'filling a gap in a channel feed failed') });
   const byUser = new Map<string, Set<Connection>>();
   const userTopics = new Map<string, () => void>();
   const connections = new Set<Connection>();
@@ -108,6 +122,11 @@ export function createGateway(http: HttpServer, deps: GatewayDeps): Gateway {
     const url = new URL(request.url ?? '/', 'http://riff.invalid');
     if (url.pathname !== '/v1/ws') {
       refuseUpgrade(socket, 404, new RiffError('route_not_found'));
+      return;
+    }
+    const origin = request.headers.origin;
+    if (origin !== undefined && allowedOrigins.length > 0 && !allowedOrigins.includes(origin)) {
+      refuseUpgrade(socket, 403, new RiffError('forbidden', 'This origin may not open sockets'));
       return;
     }
     const token = bearerToken(request.headers.authorization) ?? bearerToken(url.searchParams.get('auth') ?? undefined);

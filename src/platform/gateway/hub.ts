@@ -37,7 +37,7 @@ export class ChannelFeeds {
   constructor(
     private readonly bus: Bus,
     private readonly source: FeedSource,
-    private readonly options: { gapWaitMs: number; onError: (error: unknown) => void },
+    private readonly options: { gapWaitMs: number; present?: <F extends ChannelFrame>(frame: F) => F; onError: (error: unknown) => void },
   ) {}
 
   /** Starts delivering to `listener`; resolves to the node's head, after which the listener gets everything. */
@@ -83,7 +83,7 @@ export class ChannelFeeds {
 
   private receive(channelId: string, feed: Feed, message: BusMessage): void {
     if (message.kind !== 'channel' || this.feeds.get(channelId) !== feed) return;
-    const { frame } = message;
+    const frame = this.options.present ? this.options.present(message.frame) : message.frame;
     const bytes = encodeFrame(frame);
     if (!('seq' in frame)) {
       this.broadcast(feed, frame, bytes);

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import cors from '@fastify/cors';
 import swagger from '@fastify/swagger';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply, type HTTPMethods } from 'fastify';
@@ -20,6 +21,8 @@ export interface HttpOptions {
   logLevel: LogLevel;
   metrics: Metrics;
   version: string;
+  /** Browser origins allowed cross-origin; empty = CORS off. */
+  corsOrigins: string[];
 }
 
 export const BODY_LIMIT = 1_048_576;
@@ -127,6 +130,20 @@ export async function createHttpServer(options: HttpOptions): Promise<HttpServer
     }
     return send(reply, new RiffError('route_not_found', `No route ${request.method} ${shown}`));
   });
+
+  if (options.corsOrigins.length > 0) {
+    // The token comes back in the Authorization header, which a cross-origin page reads only when exposed.
+    await app.register(cors, {
+      // Resolving to false sends no CORS header at all to an origin that is not allowed.
+      origin: (origin: string | undefined, done: (error: Error | null, allow: string | false) => void) =>
+        done(null, origin !== undefined && options.corsOrigins.includes(origin) ? origin : false),
+      methods: ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'],
+      allowedHeaders: ['Content-Type', 'Authorization'],
+      exposedHeaders: ['Authorization'],
+      // A malformed preflight would get a text/plain 400; it is answered like any OPTIONS instead.
+      strictPreflight: false,
+    });
+  }
 
   await app.register(swagger, {
     openapi: {
