@@ -3,19 +3,9 @@ import { RiffApiError, type RiffClient, type SignedInView, type UserView } from 
 import { defaultConfig } from '../../src/config.js';
 import { ManualClock } from '../../src/platform/clock.js';
 import { describeEachDialect, newMusician, startRiff, type TestRiff } from '../helpers/riff.js';
+import { failure } from '../helpers/failures.js';
 
 const DAY = 86_400_000;
-
-/** The error a call fails with (the test fails if it succeeds). */
-async function failure(call: Promise<unknown>): Promise<RiffApiError> {
-  try {
-    await call;
-  } catch (error) {
-    if (error instanceof RiffApiError) return error;
-    throw error;
-  }
-  throw new Error('expected the call to fail');
-}
 
 describeEachDialect('accounts', (dialect) => {
   let server: TestRiff;

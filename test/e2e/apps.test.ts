@@ -11,28 +11,11 @@ import { RiffApiError, type IssuedApplicationView, type RiffClient } from '../..
 import { ManualClock } from '../../src/platform/clock.js';
 import { describeEachDialect, newMusician, startRiff, type TestRiff } from '../helpers/riff.js';
 import { closeAllSockets, connect, DEFAULT_WAIT_MS, type TestSocket } from '../helpers/socket.js';
+import { failure, refused } from '../helpers/failures.js';
 
 const URL_SAFE = /^[A-Za-z0-9._~-]+$/;
 const range = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, i) => from + i);
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-async function failure(call: Promise<unknown>): Promise<RiffApiError> {
-  try {
-    await call;
-  } catch (error) {
-    if (error instanceof RiffApiError) return error;
-    throw error;
-  }
-  throw new Error('expected the call to fail');
-}
-
-/** Fails with `status` (and `code`), in the error envelope. */
-async function refused(call: Promise<unknown>, status: number, code?: string): Promise<RiffApiError> {
-  const error = await failure(call);
-  expect({ status: error.status, code: error.code }).toEqual({ status, code: code ?? error.code });
-  expect(error.body).toEqual({ code: expect.any(String), message: expect.any(String), details: expect.any(Array) });
-  return error;
-}
 
 /** Polls `probe` until `accept` holds (bounded), returning the accepted value. */
 async function eventually<T>(what: string, probe: () => T | Promise<T>, accept: (value: T) => boolean, timeoutMs = DEFAULT_WAIT_MS * 3): Promise<T> {

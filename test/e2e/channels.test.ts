@@ -10,25 +10,7 @@ import {
 } from '../../src/client/index.js';
 import type { Clock } from '../../src/platform/clock.js';
 import { describeEachDialect, newMusician, startRiff, type TestRiff } from '../helpers/riff.js';
-
-/** The error a call fails with (the test fails if it succeeds). */
-async function failure(call: Promise<unknown>): Promise<RiffApiError> {
-  try {
-    await call;
-  } catch (error) {
-    if (error instanceof RiffApiError) return error;
-    throw error;
-  }
-  throw new Error('expected the call to fail');
-}
-
-/** Fails with `status` and `code`, in the error envelope. */
-async function refused(call: Promise<unknown>, status: number, code?: string): Promise<RiffApiError> {
-  const error = await failure(call);
-  expect({ status: error.status, code: error.code }).toEqual({ status, code: code ?? error.code });
-  expect(error.body).toEqual({ code: expect.any(String), message: expect.any(String), details: expect.any(Array) });
-  return error;
-}
+import { failure, refused, randomTag } from '../helpers/failures.js';
 
 /**
  * Real time, but never the same millisecond twice: "most recently active first" and "newest
@@ -40,7 +22,6 @@ function strictlyIncreasingClock(): Clock {
 }
 
 const range = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, i) => from + i);
-const randomTag = () => Array.from({ length: 8 }, () => 'abcdefghijkmnpqrstuvwxyz'[Math.floor(Math.random() * 24)]).join('');
 
 const isMessage = (item: HistoryItemView): item is MessageView => item.kind === 'message';
 const isAnnouncement = (item: HistoryItemView): item is AnnouncementView => item.kind === 'announcement';

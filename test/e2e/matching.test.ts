@@ -12,29 +12,12 @@ import { iso, ManualClock } from '../../src/platform/clock.js';
 import type { ServerFrame } from '../../src/platform/gateway/protocol.js';
 import { describeEachDialect, newMusician, startRiff, type TestRiff } from '../helpers/riff.js';
 import { closeAllSockets, connect, DEFAULT_WAIT_MS } from '../helpers/socket.js';
+import { failure, refused } from '../helpers/failures.js';
 
 const SECOND = 1000;
 const FALLBACK_MS = 10 * SECOND;
 const GRACE_MS = 30 * SECOND;
 const HOUR = 3_600_000;
-
-async function failure(call: Promise<unknown>): Promise<RiffApiError> {
-  try {
-    await call;
-  } catch (error) {
-    if (error instanceof RiffApiError) return error;
-    throw error;
-  }
-  throw new Error('expected the call to fail');
-}
-
-/** Fails with `status` and `code`, in the error envelope. */
-async function refused(call: Promise<unknown>, status: number, code?: string): Promise<RiffApiError> {
-  const error = await failure(call);
-  expect({ status: error.status, code: error.code }).toEqual({ status, code: code ?? error.code });
-  expect(error.body).toEqual({ code: expect.any(String), message: expect.any(String), details: expect.any(Array) });
-  return error;
-}
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 

@@ -18,28 +18,10 @@ import { iso, ManualClock } from '../../src/platform/clock.js';
 import type { ServerFrame } from '../../src/platform/gateway/protocol.js';
 import { describeEachDialect, newMusician, startRiff, type TestRiff } from '../helpers/riff.js';
 import { closeAllSockets, connect } from '../helpers/socket.js';
+import { failure, refused, randomTag } from '../helpers/failures.js';
 
 const HOUR = 3_600_000;
 
-async function failure(call: Promise<unknown>): Promise<RiffApiError> {
-  try {
-    await call;
-  } catch (error) {
-    if (error instanceof RiffApiError) return error;
-    throw error;
-  }
-  throw new Error('expected the call to fail');
-}
-
-/** Fails with `status` and `code`, in the error envelope. */
-async function refused(call: Promise<unknown>, status: number, code?: string): Promise<RiffApiError> {
-  const error = await failure(call);
-  expect({ status: error.status, code: error.code }).toEqual({ status, code: code ?? error.code });
-  expect(error.body).toEqual({ code: expect.any(String), message: expect.any(String), details: expect.any(Array) });
-  return error;
-}
-
-const randomTag = () => Array.from({ length: 8 }, () => 'abcdefghijkmnpqrstuvwxyz'[Math.floor(Math.random() * 24)]).join('');
 const isAnnouncement = (item: HistoryItemView): item is AnnouncementView => item.kind === 'announcement';
 const announcementType = (item: AnnouncementView) => (item.announcement as { type: string }).type;
 /** Whom an announcement is about. */

@@ -7,26 +7,8 @@ import { RiffApiError, type AlbumView, type AnnouncementView, type CreateAlbumIn
 import { ManualClock } from '../../src/platform/clock.js';
 import { describeEachDialect, newMusician, startRiff, type TestRiff } from '../helpers/riff.js';
 import { closeAllSockets, connect } from '../helpers/socket.js';
+import { failure, refused, randomTag } from '../helpers/failures.js';
 
-async function failure(call: Promise<unknown>): Promise<RiffApiError> {
-  try {
-    await call;
-  } catch (error) {
-    if (error instanceof RiffApiError) return error;
-    throw error;
-  }
-  throw new Error('expected the call to fail');
-}
-
-/** Fails with `status` and `code`, in the error envelope. */
-async function refused(call: Promise<unknown>, status: number, code?: string): Promise<RiffApiError> {
-  const error = await failure(call);
-  expect({ status: error.status, code: error.code }).toEqual({ status, code: code ?? error.code });
-  expect(error.body).toEqual({ code: expect.any(String), message: expect.any(String), details: expect.any(Array) });
-  return error;
-}
-
-const randomTag = () => Array.from({ length: 8 }, () => 'abcdefghijkmnpqrstuvwxyz'[Math.floor(Math.random() * 24)]).join('');
 const ISO = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/;
 const emptyHistogram = { '0.5': 0, '1': 0, '1.5': 0, '2': 0, '2.5': 0, '3': 0, '3.5': 0, '4': 0, '4.5': 0, '5': 0 };
 const isAnnouncement = (item: HistoryItemView): item is AnnouncementView => item.kind === 'announcement';
