@@ -18,6 +18,7 @@ import { createMetrics } from './platform/http/metrics.js';
 import { operationsRoutes } from './platform/http/operations.js';
 import { RateLimiter, memoryCounters, redisCounters } from './platform/http/rate-limit.js';
 import { createHttpServer, type HttpServer } from './platform/http/server.js';
+import { webApp } from './platform/http/web.js';
 import { timeOrderedIds } from './platform/ids.js';
 import { Scheduler } from './platform/jobs/scheduler.js';
 import { migrateToLatest, openStorage, type Storage } from './platform/storage/database.js';
@@ -147,6 +148,7 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
   const reviews = reviewsService({ clock, ids, accounts, channels, presence: gateway, repo: reviewsRepository(storage.dialect) });
   reviewsRoutes(http, { db, reviews, guards });
   appsRoutes(http, { db, apps, guards, limiter, creationRate: config.rateLimits.applicationsPerIp });
+  await webApp(http);
 
   jobs.start();
   http.addHook('preClose', () => jobs.stop());

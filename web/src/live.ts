@@ -1,0 +1,127 @@
+import type { MessageView } from '../../src/client/index.js';
+
+/** One server → client frame of `/v1/ws` (API.md §Real time). */
+export interface Frame {
+  type: string;
+  channel_id?: string;
+  seq?: number;
+  data?: unknown;
+  nonce?: string;
+  code?: string;
+  message?: string;
+}
+
+export type LinkState = 'connecting' | 'live' | 'offline';
+
+const ACK_WAIT_MS = 10_000;
+const BACKOFF_MAX_MS = 15_000;
+
+interface Waiter {
+  resolve: (message: MessageView) => void;
+  reject: (error: Error) => void;
+  timer: ReturnType<typeof setTimeout>;
+}
+
+/**
+ * The socket to `/v1/ws`: reconnects by itself with backoff and resumes every channel from the
+ * newest seq it applied, so a dropped connection loses and doubles nothing.
+ */
+export class Live {
+  private socket: WebSocket | undefined;
+  private readonly positions = new Map<string, number>();
+  private readonly waiting = new Map<string, Waiter>();
+  private attempts = 0;
+  private stopped = false;
+
+  constructor(
+    private readonly token: string,
+    private readonly onFrame: (frame: Frame) => void,
+    private readonly onState: (state: LinkState) => void,
+  ) {
+    this.connect();
+  }
+
+  get isLive(): boolean {
+    return this.socket?.readyState === WebSocket.OPEN;
+  }
+
+  /** Sends a message and waits for its ack; rejects when the socket is down or the ack does not come. */
+  send(channelId: string, body: string, nonce: string): Promise<MessageView> {
+    return new Promise((resolve, reject) => {
+      if (!this.isLive) return reject(new Error('offline'));
+      const timer = setTimeout(() => {
+        this.waiting.delete(nonce);
+        reject(new Error('no ack'));
+      }, ACK_WAIT_MS);
+      this.waiting.set(nonce, { resolve, reject, timer });
+      this.frame({ type: 'send', channel_id: channelId, body, nonce });
+    });
+  }
+
+  read(channelId: string, seq: number): boolean {
+    return this.frame({ type: 'read', channel_id: channelId, seq });
+  }
+
+  stop(): void {
+    this.stopped = true;
+    this.socket?.close(1000);
+  }
+
+  private frame(frame: Record<string, unknown>): boolean {
+    if (!this.isLive) return false;
+    this.socket?.send(JSON.stringify(frame));
+    return true;
+  }
+
+  private connect(): void {
+    this.onState('connecting');
+    const url = new URL('/v1/ws', location.href);
+    url.protocol = location.protocol === 'https:' ? 'wss:' : 'ws:';
+    url.searchParams.set('auth', `Bearer ${this.token}`);
+    const resume = [...this.positions].map(([channel, seq]) => `${channel}:${seq}`).join(',');
+    if (resume) url.searchParams.set('resume', resume);
+    const socket = new WebSocket(url);
+    this.socket = socket;
+    socket.onmessage = (event) => this.receive(JSON.parse(String(event.data)) as Frame);
+    socket.onclose = () => {
+      if (this.socket !== socket) return;
+      this.onState('offline');
+      for (const [nonce, waiter] of this.waiting) {
+        clearTimeout(waiter.timer);
+        waiter.reject(new Error('offline'));
+        this.waiting.delete(nonce);
+      }
+      if (this.stopped) return;
+      const delay = Math.min(BACKOFF_MAX_MS, 500 * 2 ** this.attempts) * (0.5 + Math.random() / 2);
+      this.attempts += 1;
+      setTimeout(() => this.connect(), delay);
+    };
+  }
+
+  private receive(frame: Frame): void {
+    if (frame.type === 'ready') {
+      this.attempts = 0;
+      // Channels not resumed start from now: their earlier history comes over REST.
+      const { channels } = frame.data as { channels: { id: string; last_seq: number }[] };
+      for (const channel of channels) if (!this.positions.has(channel.id)) this.positions.set(channel.id, channel.last_seq);
+      this.onState('live');
+    }
+    if ((frame.type === 'ack' || frame.type === 'error') && frame.nonce) {
+      const waiter = this.waiting.get(frame.nonce);
+      if (waiter) {
+        clearTimeout(waiter.timer);
+        this.waiting.delete(frame.nonce);
+        if (frame.type === 'ack') waiter.resolve(frame.data as MessageView);
+        else waiter.reject(new Error(frame.message ?? frame.code ?? 'refused'));
+      }
+      return;
+    }
+    if (frame.channel_id && frame.seq !== undefined) {
+      // Replayed and live frames may overlap after a resume: a seq already applied is skipped.
+      const last = this.positions.get(frame.channel_id) ?? 0;
+      if (frame.seq <= last) return;
+      this.positions.set(frame.channel_id, frame.seq);
+    }
+    this.onFrame(frame);
+  }
+}
