@@ -1,19 +1,10 @@
-import fs from 'node:fs';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createMetrics } from '../../src/platform/http/metrics.js';
 import { createHttpServer } from '../../src/platform/http/server.js';
 import { webApp } from '../../src/platform/http/web.js';
+import { accessibilityViolations, haveChromium, launchBrowser, pageProblems, PHONE, screenshot, signUpInBrowser } from '../helpers/browser.js';
 import { startRiff, type TestRiff } from '../helpers/riff.js';
-
-/** Debian's Chromium: the tests never download a browser. */
-const CHROMIUM = '/usr/bin/chromium';
-const SCREENSHOT = '/tmp/riff-web-general.png';
-const LAUNCH_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-quic', '--no-first-run', '--disable-component-update', '--disable-sync'];
-
-const haveChromium = fs.existsSync(CHROMIUM);
-if (!haveChromium && process.env.REQUIRE_SERVICES === '1') throw new Error(`REQUIRE_SERVICES=1 but there is no Chromium at ${CHROMIUM}`);
-if (!haveChromium) console.warn(`\n!!! No Chromium at ${CHROMIUM} (apt-get install -y chromium): SKIPPING the browser tests !!!\n`);
 
 describe('the web app', () => {
   let riff: TestRiff;
@@ -59,27 +50,11 @@ describe('the web app', () => {
   describe.skipIf(!haveChromium)('in Chromium', () => {
     let browser: Browser;
     beforeAll(async () => {
-      browser = await chromium.launch({ executablePath: CHROMIUM, args: LAUNCH_ARGS, timeout: 60_000 });
+      browser = await launchBrowser();
     });
     afterAll(() => browser?.close());
 
-    async function signUp(name: string): Promise<Page> {
-      const context = await browser.newContext({ viewport: { width: 1100, height: 700 } });
-      const page = await context.newPage();
-      const problems: string[] = [];
-      page.on('pageerror', (error) => problems.push(error.message));
-      await page.goto(riff.url);
-      const username = `${name}${Math.floor(Math.random() * 1e6)}`;
-      await page.getByLabel('Email').fill(`${username}@example.com`);
-      await page.getByLabel('Username').fill(username);
-      await page.getByLabel('Password', { exact: true }).fill('correct horse battery');
-      await page.getByLabel('Repeat password').fill('correct horse battery');
-      await page.getByRole('button', { name: 'Sign up' }).click();
-      await page.getByRole('heading', { name: /General/ }).waitFor({ timeout: 20_000 });
-      await page.getByRole('status', { name: 'Connection: live' }).waitFor({ timeout: 20_000 });
-      expect(problems).toEqual([]);
-      return page;
-    }
+    const signUp = async (name: string) => (await signUpInBrowser(browser, riff.url, name)).page;
 
     it('shows a message one musician sends to another live in General', async () => {
       const alice = await signUp('alice');
@@ -89,7 +64,7 @@ describe('the web app', () => {
       await alice.getByRole('button', { name: 'Send' }).click();
       await bob.getByRole('list', { name: 'Messages' }).getByText(text).waitFor({ timeout: 20_000 });
       await alice.locator('.message:not(.pending)').getByText(text).waitFor({ timeout: 20_000 });
-      await bob.screenshot({ path: SCREENSHOT });
+      await screenshot(bob, 'channels-desktop');
       // The ack and the live frame are one message: it shows once.
       expect(await alice.getByText(text).count()).toBe(1);
       expect(await bob.getByText(text).count()).toBe(1);
@@ -104,10 +79,10 @@ describe('the web app', () => {
       await dave.getByRole('heading', { name: /Gear talk/ }).waitFor({ timeout: 20_000 });
       await erin.getByLabel('Message #General').fill('Selling a Rhodes Mk I');
       await erin.getByRole('button', { name: 'Send' }).click();
-      await dave.getByRole('button', { name: /General/ }).getByLabel('1 unread').waitFor({ timeout: 20_000 });
-      await dave.getByRole('button', { name: /General/ }).click();
+      await dave.getByRole('link', { name: /General/ }).getByLabel('1 unread').waitFor({ timeout: 20_000 });
+      await dave.getByRole('link', { name: /General/ }).click();
       await dave.getByText('Selling a Rhodes Mk I').waitFor({ timeout: 20_000 });
-      await dave.getByRole('button', { name: /General/ }).getByLabel('1 unread').waitFor({ state: 'detached', timeout: 20_000 });
+      await dave.getByRole('link', { name: /General/ }).getByLabel('1 unread').waitFor({ state: 'detached', timeout: 20_000 });
     });
 
     it('creates a channel and opens it', async () => {
@@ -121,6 +96,18 @@ describe('the web app', () => {
       await carol.getByLabel('Message #Jazz standards').fill('Autumn Leaves in G minor?');
       await carol.getByRole('button', { name: 'Send' }).click();
       await carol.locator('.message:not(.pending)').getByText('Autumn Leaves in G minor?').waitFor({ timeout: 20_000 });
+    });
+
+    it('fits a phone and passes axe on the channel view', async () => {
+      const { page } = await signUpInBrowser(browser, riff.url, 'fran', PHONE);
+      await page.getByLabel('Message #General').fill('Hello from my phone');
+      await page.getByRole('button', { name: 'Send' }).click();
+      await page.locator('.message:not(.pending)').getByText('Hello from my phone').waitFor({ timeout: 20_000 });
+      await screenshot(page, 'channels-phone');
+      const width = await page.evaluate(() => document.documentElement.scrollWidth);
+      expect(width).toBeLessThanOrEqual(PHONE.width);
+      expect(await accessibilityViolations(page)).toEqual([]);
+      expect(pageProblems(page)).toEqual([]);
     });
   });
 });

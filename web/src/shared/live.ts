@@ -1,4 +1,4 @@
-import type { MessageView } from '../../src/client/index.js';
+import type { MessageView } from '../../../src/client/index.js';
 
 /** One server → client frame of `/v1/ws` (API.md §Real time). */
 export interface Frame {
@@ -13,6 +13,9 @@ export interface Frame {
 
 export type LinkState = 'connecting' | 'live' | 'offline';
 
+type FrameListener = (frame: Frame) => void;
+type StateListener = (state: LinkState) => void;
+
 const ACK_WAIT_MS = 10_000;
 const BACKOFF_MAX_MS = 15_000;
 
@@ -23,22 +26,48 @@ interface Waiter {
 }
 
 /**
- * The socket to `/v1/ws`: reconnects by itself with backoff and resumes every channel from the
- * newest seq it applied, so a dropped connection loses and doubles nothing.
+ * The app's one socket to `/v1/ws`: reconnects by itself with backoff and resumes every channel
+ * from the newest seq it applied, so a dropped connection loses and doubles nothing. Pages listen
+ * to the frames they care about; each frame reaches them once, in seq order per channel.
  */
 export class Live {
   private socket: WebSocket | undefined;
   private readonly positions = new Map<string, number>();
   private readonly waiting = new Map<string, Waiter>();
+  private readonly frameListeners = new Set<FrameListener>();
+  private readonly stateListeners = new Set<StateListener>();
   private attempts = 0;
   private stopped = false;
+  state: LinkState = 'connecting';
 
-  constructor(
-    private readonly token: string,
-    private readonly onFrame: (frame: Frame) => void,
-    private readonly onState: (state: LinkState) => void,
-  ) {
+  constructor(private readonly token: string) {
     this.connect();
+  }
+
+  /** Calls `listener` with every frame from now on; returns the function that stops it. */
+  listen(listener: FrameListener): () => void {
+    this.frameListeners.add(listener);
+    return () => this.frameListeners.delete(listener);
+  }
+
+  /** Calls `listener` with every change of the connection's state; returns the function that stops it. */
+  watch(listener: StateListener): () => void {
+    this.stateListeners.add(listener);
+    return () => this.stateListeners.delete(listener);
+  }
+
+  /**
+   * Follows a channel this connection is not subscribed to by membership (a public channel being
+   * read), from the newest seq the page has. Remembered, so a reconnect resumes it too.
+   */
+  follow(channelId: string, afterSeq: number): void {
+    const known = this.positions.get(channelId);
+    if (known === undefined || known < afterSeq) this.positions.set(channelId, afterSeq);
+    this.frame({ type: 'subscribe', channel_id: channelId, after_seq: this.positions.get(channelId) });
+  }
+
+  typing(channelId: string): void {
+    this.frame({ type: 'typing', channel_id: channelId });
   }
 
   get isLive(): boolean {
@@ -73,8 +102,13 @@ export class Live {
     return true;
   }
 
+  private setState(state: LinkState): void {
+    this.state = state;
+    for (const listener of this.stateListeners) listener(state);
+  }
+
   private connect(): void {
-    this.onState('connecting');
+    this.setState('connecting');
     const url = new URL('/v1/ws', location.href);
     url.protocol = location.protocol === 'https:' ? 'wss:' : 'ws:';
     url.searchParams.set('auth', `Bearer ${this.token}`);
@@ -85,7 +119,7 @@ export class Live {
     socket.onmessage = (event) => this.receive(JSON.parse(String(event.data)) as Frame);
     socket.onclose = () => {
       if (this.socket !== socket) return;
-      this.onState('offline');
+      this.setState('offline');
       for (const [nonce, waiter] of this.waiting) {
         clearTimeout(waiter.timer);
         waiter.reject(new Error('offline'));
@@ -104,7 +138,7 @@ export class Live {
       // Channels not resumed start from now: their earlier history comes over REST.
       const { channels } = frame.data as { channels: { id: string; last_seq: number }[] };
       for (const channel of channels) if (!this.positions.has(channel.id)) this.positions.set(channel.id, channel.last_seq);
-      this.onState('live');
+      this.setState('live');
     }
     if ((frame.type === 'ack' || frame.type === 'error') && frame.nonce) {
       const waiter = this.waiting.get(frame.nonce);
@@ -122,6 +156,6 @@ export class Live {
       if (frame.seq <= last) return;
       this.positions.set(frame.channel_id, frame.seq);
     }
-    this.onFrame(frame);
+    for (const listener of this.frameListeners) listener(frame);
   }
 }

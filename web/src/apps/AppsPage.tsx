@@ -1,0 +1,5 @@
+import { Page } from '../shared/ui.js';
+
+export function AppsPage() {
+  return <Page title="Apps">{null}</Page>;
+}
