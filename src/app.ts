@@ -13,15 +13,16 @@ import { redisBus } from './platform/bus/redis.js';
 import { memoryPresence, redisPresence } from './platform/gateway/presence.js';
 import { createGateway } from './platform/gateway/gateway.js';
 import { systemClock, type Clock } from './platform/clock.js';
-import { createGuards } from './platform/http/auth.js';
+import { createGuards, type Identity } from './platform/http/auth.js';
 import { createMetrics } from './platform/http/metrics.js';
 import { operationsRoutes } from './platform/http/operations.js';
-import { RateLimiter, memoryCounters, redisCounters } from './platform/http/rate-limit.js';
+import { MESSAGE_SEND, RateLimiter, limitKey, memoryCounters, redisCounters, routeLimits } from './platform/http/rate-limit.js';
 import { createHttpServer, type HttpServer } from './platform/http/server.js';
 import { webApp } from './platform/http/web.js';
 import { timeOrderedIds } from './platform/ids.js';
 import { Scheduler } from './platform/jobs/scheduler.js';
-import { migrateToLatest, openStorage, type Storage } from './platform/storage/database.js';
+import { migrateToLatest, openStorage, type Database, type Storage } from './platform/storage/database.js';
+import { GENERAL_CHANNEL_ID } from './platform/storage/migrations/0002_channels.js';
 
 export const version: string = (createRequire(import.meta.url)('../package.json') as { version: string }).version;
 
@@ -47,7 +48,7 @@ export interface Riff {
 export async function buildApp(config: Config, options: AppOptions = {}): Promise<Riff> {
   const clock = options.clock ?? systemClock;
   const metrics = createMetrics();
-  const http = await createHttpServer({ logLevel: config.logLevel, metrics, version, corsOrigins: config.corsOrigins });
+  const http = await createHttpServer({ logLevel: config.logLevel, metrics, version, corsOrigins: config.corsOrigins, trustProxy: config.trustProxy });
   const storage = openStorage({ ...config, onConnectionError: (error) => http.log.warn({ err: error }, 'database connection lost') });
   http.addHook('onClose', () => storage.close());
   try {
@@ -64,17 +65,20 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
     : undefined;
   const bus = redis ?? localBus();
   const limiter = new RateLimiter(redis ? redisCounters(redis.connection, `${config.busPrefix}limit:`) : memoryCounters(clock), clock, config.rateLimits.enabled);
+  const limit = routeLimits(limiter, config.rateLimits);
   const presence = redis ? redisPresence(redis.connection, config.busPrefix, ids.next()) : memoryPresence();
   http.addHook('onClose', () => bus.close());
   const accounts = accountsService({
     clock,
     ids,
     passwordCost: config.passwordCost,
+    sessions: config.sessions,
     limiter,
     failedLogins: config.rateLimits.failedLoginsPerAccount,
     onSignUp: (trx, user) => channels.joinGeneral(trx, user),
     onSessionsEnded: (userId, tokenHash) => bus.publish(topics.user(userId), { kind: 'session_ended', user_id: userId, token_hash: tokenHash }),
     assertMayLogIn: (trx, userId) => matching.assertMayLogIn(trx, userId),
+    onAccountDeleted: (db, identity) => removeAccountData(db, identity),
   });
   const channels = channelsService({
     clock,
@@ -121,7 +125,7 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
     metrics,
     // A socket lives on one node, so its frame rate is counted there, not in Redis per frame.
     limiter: new RateLimiter(memoryCounters(clock), clock, config.rateLimits.enabled),
-    options: config.gateway,
+    options: { ...config.gateway, maxSocketsPerUser: config.rateLimits.enabled ? config.gateway.maxSocketsPerUser : Infinity },
     services: {
       authenticate: (token) => accounts.verify(db, token),
       profile: async (identity) => presentUser(await accounts.profile(db, identity.userId, identity.userId), identity.userId),
@@ -129,7 +133,10 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
       followable: (identity, channelId) => channels.followable(db, identity, channelId),
       head: (channelId) => channels.head(db, channelId),
       replay: (channelId, afterSeq, limit) => channels.replay(db, channelId, afterSeq, limit),
-      send: async (identity, channelId, body, nonce) => (await channels.post(db, identity, channelId, { body, nonce })).message,
+      send: async (identity, channelId, body, nonce) => {
+        await limiter.consume(limitKey(MESSAGE_SEND, 'user', identity.userId), config.rateLimits.messagesPerUser);
+        return (await channels.post(db, identity, channelId, { body, nonce })).message;
+      },
       markRead: (identity, channelId, seq, origin) => channels.markRead(db, identity, channelId, seq, origin),
       typist: (identity, username, channelId) => channels.typist(db, identity.userId, username, channelId),
       presenceAudience: (userId) => channels.presenceAudience(db, userId),
@@ -140,15 +147,42 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
   });
 
   operationsRoutes(http, { storage, bus, metrics });
-  accountsRoutes(http, { db, accounts, guards, limiter, limits: config.rateLimits, admitGuest: (ip) => matching.admitGuest(db, ip) });
-  channelsRoutes(http, { db, channels, guards, presence: gateway });
+  accountsRoutes(http, { db, accounts, guards, limit, admitGuest: (ip) => matching.admitGuest(db, ip) });
+  channelsRoutes(http, { db, channels, guards, limit, presence: gateway });
   meetupsRoutes(http, { db, meetups, guards });
-  matchingRoutes(http, { db, matching, guards });
+  matchingRoutes(http, { db, matching, guards, limit });
   // After the gateway: a forum room's online count is its presence.
   const reviews = reviewsService({ clock, ids, accounts, channels, presence: gateway, repo: reviewsRepository(storage.dialect) });
-  reviewsRoutes(http, { db, reviews, guards });
-  appsRoutes(http, { db, apps, guards, limiter, creationRate: config.rateLimits.applicationsPerIp });
+  reviewsRoutes(http, { db, reviews, guards, limit });
+  appsRoutes(http, { db, apps, guards, limit });
   await webApp(http);
+
+  /**
+   * What a deleted account leaves in other modules, removed through their own rules (scores
+   * recounted, freed seats given to the waitlist, departures announced), before its profile goes.
+   */
+  async function removeAccountData(db: Database, identity: Identity): Promise<void> {
+    const PAGE = { limit: 100 };
+    for (let page = await reviews.userReviews(db, identity.userId, PAGE); page.items.length > 0; page = await reviews.userReviews(db, identity.userId, PAGE)) {
+      for (const review of page.items) await reviews.deleteReview(db, identity, review.id);
+    }
+    const attending = [];
+    for (let after: string | undefined, more = true; more; ) {
+      const page = await meetups.mine(db, identity, { ...PAGE, after });
+      attending.push(...page.items.filter((event) => event.status === 'scheduled'));
+      after = page.next;
+      more = after !== undefined;
+    }
+    for (const event of attending) {
+      if (event.organizer.id === identity.userId) await meetups.cancel(db, identity, event.id);
+      else await meetups.rsvp(db, identity, event.id, 'not_going');
+    }
+    await matching.leaveQueue(db, identity);
+    // General keeps everyone, and meetup and conversation channels follow their own rules (above, and the room's grace period).
+    for (const channel of await channels.list(db, identity)) {
+      if ((channel.kind === 'channel' || channel.kind === 'forum') && channel.id !== GENERAL_CHANNEL_ID) await channels.removeMember(db, identity, channel.id, identity.userId);
+    }
+  }
 
   jobs.start();
   http.addHook('preClose', () => jobs.stop());

@@ -18,10 +18,22 @@ export interface RateLimits {
   loginsPerIp: RateRule;
   /** Failed logins against one account before it is locked for the rest of the window. */
   failedLoginsPerAccount: RateRule;
+  /** Message sends (REST and socket `send` frames share one count per user). */
   messagesPerUser: RateRule;
+  messagesPerIp: RateRule;
+  searchesPerUser: RateRule;
+  searchesPerIp: RateRule;
+  /** Talk-now queue entries asked for (`POST /v1/queue`). */
+  queueJoinsPerUser: RateRule;
+  queueJoinsPerIp: RateRule;
+  reviewsPerUser: RateRule;
+  reviewsPerIp: RateRule;
   /** Apps API applications created per address (creating one needs no account). */
   applicationsPerIp: RateRule;
+  applicationsPerUser: RateRule;
 }
+
+export type RateLimitName = Exclude<keyof RateLimits, 'enabled'>;
 
 /** The WebSocket gateway's bounds; tests shorten the times. */
 export interface GatewayOptions {
@@ -34,6 +46,8 @@ export interface GatewayOptions {
   replayLimit: number;
   /** Frames one socket may send per window. */
   frameRate: RateRule;
+  /** Sockets one user may have open on one node; lifted with the rate limits (`RATE_LIMITS=off`). */
+  maxSocketsPerUser: number;
   typingIntervalMs: number;
   /** How long a row that arrived ahead of a missing one waits before the missing one is read from the log. */
   gapWaitMs: number;
@@ -60,6 +74,22 @@ export interface Config {
   corsOrigins: string[];
   /** `musician-meetup` adds the fields the original Musician Meetup web client reads. */
   compat: Compat | undefined;
+  /**
+   * Proxies whose `X-Forwarded-For` / `X-Forwarded-Proto` are believed (addresses, CIDRs or
+   * `loopback`); empty = none, and the client is the socket's peer.
+   */
+  trustProxy: string[];
+  sessions: SessionOptions;
+}
+
+/** How long a session token works, on the shared clock. */
+export interface SessionOptions {
+  /** A session unused this long ends (each use moves its expiry forward). */
+  idleMs: number;
+  /** A session ends this long after it was opened, however much it is used. */
+  absoluteMs: number;
+  /** Guest sessions (Talk now) do not slide. */
+  guestMs: number;
 }
 
 export type Compat = 'musician-meetup';
@@ -72,8 +102,10 @@ export interface MatchingOptions {
   graceMs: number;
 }
 
-const HOUR = 3_600_000;
+const SECOND = 1_000;
 const MINUTE = 60_000;
+const HOUR = 3_600_000;
+const DAY = 86_400_000;
 
 export const defaultConfig: Config = {
   port: 8080,
@@ -91,8 +123,16 @@ export const defaultConfig: Config = {
     reportsPerUser: { max: 30, windowMs: HOUR },
     loginsPerIp: { max: 1000, windowMs: 10 * MINUTE },
     failedLoginsPerAccount: { max: 10, windowMs: 15 * MINUTE },
-    messagesPerUser: { max: 100, windowMs: 10_000 },
+    messagesPerUser: { max: 100, windowMs: 10 * SECOND },
+    messagesPerIp: { max: 2000, windowMs: 10 * SECOND },
+    searchesPerUser: { max: 120, windowMs: MINUTE },
+    searchesPerIp: { max: 2000, windowMs: MINUTE },
+    queueJoinsPerUser: { max: 60, windowMs: MINUTE },
+    queueJoinsPerIp: { max: 1000, windowMs: MINUTE },
+    reviewsPerUser: { max: 100, windowMs: HOUR },
+    reviewsPerIp: { max: 1000, windowMs: HOUR },
     applicationsPerIp: { max: 1000, windowMs: HOUR },
+    applicationsPerUser: { max: 100, windowMs: HOUR },
   },
   passwordCost: 16384,
   gateway: {
@@ -102,6 +142,7 @@ export const defaultConfig: Config = {
     heartbeatMs: 30_000,
     replayLimit: 1_000,
     frameRate: { max: 200, windowMs: 10_000 },
+    maxSocketsPerUser: 20,
     typingIntervalMs: 2_000,
     gapWaitMs: 50,
   },
@@ -109,6 +150,8 @@ export const defaultConfig: Config = {
   matching: { fallbackMs: 10_000, graceMs: 30_000 },
   corsOrigins: [],
   compat: undefined,
+  trustProxy: [],
+  sessions: { idleMs: 30 * DAY, absoluteMs: 90 * DAY, guestMs: 7 * DAY },
 };
 
 export class ConfigError extends Error {}
@@ -127,6 +170,7 @@ const settings = {
   RATE_LIMITS: 'rate-limits',
   CORS_ORIGINS: 'cors-origins',
   COMPAT: 'compat',
+  TRUST_PROXY: 'trust-proxy',
 } as const;
 
 export type SettingName = keyof typeof settings;
@@ -191,10 +235,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, flags: Partial<Record<string,
     config.logLevel = logLevel as LogLevel;
   }
   const rateLimits = raw('RATE_LIMITS');
-  if (rateLimits !== undefined) {
-    if (rateLimits !== 'on' && rateLimits !== 'off') throw new ConfigError(`invalid RATE_LIMITS "${rateLimits}": expected on or off`);
-    config.rateLimits.enabled = rateLimits === 'on';
-  }
+  if (rateLimits !== undefined) parseRateLimits(rateLimits, config.rateLimits);
   const corsOrigins = raw('CORS_ORIGINS');
   if (corsOrigins !== undefined) {
     config.corsOrigins = corsOrigins.split(',').map((origin) => origin.trim()).filter((origin) => origin !== '');
@@ -207,5 +248,33 @@ export function loadConfig(env: NodeJS.ProcessEnv, flags: Partial<Record<string,
     if (compat !== 'musician-meetup') throw new ConfigError(`invalid COMPAT "${compat}": expected musician-meetup`);
     config.compat = compat;
   }
+  const trustProxy = raw('TRUST_PROXY');
+  if (trustProxy !== undefined) {
+    config.trustProxy = trustProxy.split(',').map((entry) => entry.trim()).filter((entry) => entry !== '');
+    for (const entry of config.trustProxy) {
+      if (!/^(loopback|linklocal|uniquelocal|[0-9A-Fa-f.:]+(\/\d{1,3})?)$/.test(entry)) {
+        throw new ConfigError(`invalid TRUST_PROXY "${entry}": expected proxy addresses or CIDRs (or loopback)`);
+      }
+    }
+  }
   return config;
+}
+
+const DURATION_UNITS: Record<string, number> = { ms: 1, s: SECOND, m: MINUTE, h: HOUR, d: DAY };
+
+/** `on`, `off`, or rules to change: `messagesPerUser=50/10s,searchesPerIp=500/1m`. */
+function parseRateLimits(value: string, limits: RateLimits): void {
+  if (value === 'on' || value === 'off') {
+    limits.enabled = value === 'on';
+    return;
+  }
+  const names = Object.keys(limits).filter((name) => name !== 'enabled');
+  for (const part of value.split(',')) {
+    const match = part.trim().match(/^([A-Za-z]+)=(\d{1,9})\/(\d{1,9})(ms|s|m|h|d)$/);
+    const name = match?.[1];
+    if (!match || !name || !names.includes(name) || Number(match[3]) === 0) {
+      throw new ConfigError(`invalid RATE_LIMITS "${part.trim()}": expected on, off or rules like messagesPerUser=100/10s (rules: ${names.join(', ')})`);
+    }
+    limits[name as RateLimitName] = { max: Number(match[2]), windowMs: Number(match[3]) * DURATION_UNITS[match[4]!]! };
+  }
 }

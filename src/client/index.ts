@@ -3,8 +3,10 @@
  * and the web app. It holds the session token it was given or that logging in returned.
  */
 import type {
+  ChangePasswordInput,
   DirectoryFilter,
   GuestView,
+  PasswordChangedView,
   LogInInput,
   ProfilePatchInput,
   SignedInView,
@@ -187,6 +189,18 @@ export class RiffClient {
 
   async updateProfile(patch: ProfilePatchInput): Promise<UserView> {
     return (await this.request<UserView>('PATCH', '/v1/users/me', patch)).data;
+  }
+
+  /** Ends my other sessions; this client carries on with the new token. */
+  async changePassword(input: ChangePasswordInput): Promise<PasswordChangedView> {
+    const { data } = await this.request<PasswordChangedView>('PUT', '/v1/users/me/password', input);
+    this.token = data.token;
+    return data;
+  }
+
+  async deleteAccount(password: string): Promise<void> {
+    await this.request('DELETE', '/v1/users/me', { password });
+    this.token = undefined;
   }
 
   musicians(filter: DirectoryFilter = {}): Promise<Page<UserView>> {

@@ -12,7 +12,7 @@ export function loggerOptions(level: LogLevel) {
   return {
     level,
     redact: {
-      paths: ['req.headers.authorization', 'req.headers.cookie', '*.password', '*.password_conf', '*.token'],
+      paths: ['req.headers.authorization', 'req.headers.cookie', '*.password', '*.password_conf', '*.current_password', '*.token'],
       censor: '[redacted]',
     },
     serializers: {

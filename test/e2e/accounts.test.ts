@@ -1,9 +1,11 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { RiffApiError, type RiffClient, type SignedInView, type UserView } from '../../src/client/index.js';
 import { defaultConfig } from '../../src/config.js';
 import { ManualClock } from '../../src/platform/clock.js';
 import { describeEachDialect, newMusician, startRiff, type TestRiff } from '../helpers/riff.js';
-import { failure } from '../helpers/failures.js';
+import { CloseCode } from '../../src/platform/gateway/protocol.js';
+import { failure, randomTag, refused } from '../helpers/failures.js';
+import { closeAllSockets, connect } from '../helpers/socket.js';
 
 const DAY = 86_400_000;
 
@@ -387,5 +389,102 @@ describe('abuse limits', () => {
     const limited = await failure(server.client().logIn({ email: body.email, password: body.password }));
     expect(limited.status).toBe(429);
     expect(Number(limited.headers.get('retry-after'))).toBeLessThanOrEqual(60);
+  });
+});
+
+describeEachDialect('password change and account deletion', (dialect) => {
+  let server: TestRiff;
+  beforeAll(async () => {
+    server = await startRiff(dialect);
+  });
+  afterAll(() => server.close());
+  afterEach(() => closeAllSockets());
+
+  describe('PUT /v1/users/me/password', () => {
+    it('ends every other session (their sockets close), replaces this one, and only the new password logs in', async () => {
+      const body = newMusician();
+      const here = server.client();
+      const signedUp = await here.signUp(body);
+      const elsewhere = server.client();
+      await elsewhere.logIn({ email: body.email, password: body.password });
+      const socket = await connect(server.url, { token: elsewhere.token! });
+
+      const changed = await here.changePassword({ current_password: body.password, password: 'a new passphrase', password_conf: 'a new passphrase' });
+      expect(changed.sessions_ended).toBe(1);
+      expect(changed.token).not.toBe(signedUp.token);
+      expect((await socket.closed).code).toBe(CloseCode.sessionEnded);
+      expect((await failure(server.client(signedUp.token).me())).status).toBe(401);
+      expect((await failure(elsewhere.me())).status).toBe(401);
+      expect((await here.me()).id).toBe(signedUp.id);
+      expect((await failure(server.client().logIn({ email: body.email, password: body.password }))).status).toBe(401);
+      await server.client().logIn({ email: body.email, password: 'a new passphrase' });
+    });
+
+    it('refuses a wrong current password (401) and a repeat that does not match (400), changing nothing', async () => {
+      const body = newMusician();
+      const me = server.client();
+      await me.signUp(body);
+      await refused(me.changePassword({ current_password: 'not my password', password: 'a new passphrase', password_conf: 'a new passphrase' }), 401, 'invalid_credentials');
+      const mismatch = await refused(me.changePassword({ current_password: body.password, password: 'a new passphrase', password_conf: 'another one' }), 400, 'validation_failed');
+      expect(mismatch.body.details).toEqual([expect.objectContaining({ field: 'password_conf' })]);
+      await refused(me.changePassword({ current_password: body.password, password: 'short', password_conf: 'short' }), 400, 'validation_failed');
+      await me.me();
+      await server.client().logIn({ email: body.email, password: body.password });
+    });
+
+    it('is for registered users: 403 for a guest', async () => {
+      const guest = server.client();
+      await guest.guest();
+      await refused(guest.changePassword({ current_password: 'whatever1', password: 'a new passphrase', password_conf: 'a new passphrase' }), 403);
+    });
+  });
+
+  describe('DELETE /v1/users/me', () => {
+    it('refuses a wrong password: 401, and the account stays', async () => {
+      const me = server.client();
+      await me.signUp(newMusician());
+      await refused(me.deleteAccount('not my password'), 401, 'invalid_credentials');
+      await me.me();
+    });
+
+    it('ends the sessions, removes profile, reviews, RSVPs and memberships, keeps messages as "Deleted user", frees the username', async () => {
+      const body = newMusician({ first_name: 'Gone', last_name: 'Soon' });
+      const leaving = server.client();
+      const user = await leaving.signUp(body);
+      const other = server.client();
+      await other.signUp(newMusician());
+
+      const message = await leaving.post('general', { body: `before I go ${randomTag()}` });
+      const album = await other.addAlbum({ title: `Farewell ${randomTag()}`, artist: 'Deletion' });
+      await leaving.review({ album_id: album.id, rating: 5 });
+      const meetup = await other.createEvent({ title: `Jam ${randomTag()}`, starts_at: new Date(Date.now() + 2 * DAY).toISOString(), time_zone: 'Europe/Berlin', location: 'Room 3' });
+      await leaving.joinEvent(meetup.id);
+      const own = await leaving.createEvent({ title: `Mine ${randomTag()}`, starts_at: new Date(Date.now() + 3 * DAY).toISOString(), time_zone: 'Europe/Berlin', location: 'Room 4' });
+      const band = await other.createChannel({ name: `band-${randomTag()}` });
+      await other.addMember(band.id, user.id);
+      const socket = await connect(server.url, { token: leaving.token! });
+
+      await leaving.deleteAccount(body.password);
+
+      expect((await socket.closed).code).toBe(CloseCode.sessionEnded);
+      expect((await failure(server.client(user.token).me())).status).toBe(401);
+      expect((await failure(server.client().logIn({ email: body.email, password: body.password }))).status).toBe(401);
+      expect((await failure(other.user(user.id))).status).toBe(404);
+      expect((await other.musicians({ q: body.username })).items).toEqual([]);
+
+      const kept = (await other.history('general', { limit: 100 })).items.find((item) => item.id === message.id);
+      expect(kept).toMatchObject({ body: message.body, creator: { id: user.id, username: null, first_name: 'Deleted', last_name: 'user', photo_url: null } });
+
+      const rated = await other.album(album.id);
+      expect(rated.rating.count).toBe(0);
+      expect(Object.values(rated.rating.histogram).every((count) => count === 0)).toBe(true);
+      expect((await other.event(meetup.id)).going_count).toBe(1);
+      expect((await other.eventAttendees(meetup.id)).going.map((u) => u.id)).not.toContain(user.id);
+      expect((await other.event(own.id)).status).toBe('cancelled');
+      expect((await other.members(band.id)).map((m) => m.id)).not.toContain(user.id);
+
+      // The username and email are free again.
+      await server.client().signUp(newMusician({ username: body.username, email: body.email }));
+    });
   });
 });

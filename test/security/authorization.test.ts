@@ -47,6 +47,8 @@ const rules: Record<string, Rule> = {
   'POST /v1/auth/anonymous': open,
   'GET /v1/users/me': anySession,
   'PATCH /v1/users/me': registered,
+  'DELETE /v1/users/me': { ...registered, destructive: true },
+  'PUT /v1/users/me/password': { ...registered, destructive: true },
   'GET /v1/users/{id}': registered,
   'GET /v1/channels': registered,
   'POST /v1/channels': registered,

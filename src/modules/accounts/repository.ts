@@ -53,7 +53,7 @@ export const accountsRepository = {
     db
       .selectFrom('sessions')
       .innerJoin('users', 'users.id', 'sessions.user_id')
-      .select(['sessions.user_id', 'sessions.expires_at', 'sessions.extended_at', 'sessions.sliding', 'users.role'])
+      .select(['sessions.user_id', 'sessions.created_at', 'sessions.expires_at', 'sessions.extended_at', 'sessions.sliding', 'users.role'])
       .where('sessions.token_hash', '=', tokenHash)
       .executeTakeFirst(),
 

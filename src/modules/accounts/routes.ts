@@ -1,21 +1,32 @@
 import { Type } from '@sinclair/typebox';
 import type { FastifyReply } from 'fastify';
-import type { RateLimits } from '../../config.js';
 import { bearerSecurity, caller, type Guards } from '../../platform/http/auth.js';
-import type { RateLimiter } from '../../platform/http/rate-limit.js';
+import type { RouteLimits } from '../../platform/http/rate-limit.js';
 import type { HttpServer } from '../../platform/http/server.js';
 import { nextLink } from '../../platform/http/paging.js';
 import type { Database } from '../../platform/storage/database.js';
 import type { UserRow } from '../../platform/storage/tables.js';
-import { DirectoryQuery, Done, Guest, LogInBody, ProfilePatch, SignedIn, SignUpBody, User, UserParams } from './schema.js';
+import {
+  ChangePasswordBody,
+  DeleteAccountBody,
+  DirectoryQuery,
+  Done,
+  Guest,
+  LogInBody,
+  PasswordChanged,
+  ProfilePatch,
+  SignedIn,
+  SignUpBody,
+  User,
+  UserParams,
+} from './schema.js';
 import { presentUser, type AccountsService } from './service.js';
 
 export interface AccountsRoutesDeps {
   db: Database;
   accounts: AccountsService;
   guards: Guards;
-  limiter: RateLimiter;
-  limits: RateLimits;
+  limit: RouteLimits;
   /** Throws when no guest identity may be made for this address now (one a banned user used). */
   admitGuest?: (ip: string) => Promise<void>;
 }
@@ -29,16 +40,12 @@ function signedIn(reply: FastifyReply, { user, token }: { user: UserRow; token: 
 }
 const DEFAULT_PAGE = 50;
 
-export function accountsRoutes(app: HttpServer, { db, accounts, guards, limiter, limits, admitGuest }: AccountsRoutesDeps): void {
-  const perIp = (name: string, rule: keyof Omit<RateLimits, 'enabled'>) => async (request: { ip: string }) => {
-    await limiter.consume(`${name}:${request.ip}`, limits[rule]);
-  };
-
+export function accountsRoutes(app: HttpServer, { db, accounts, guards, limit, admitGuest }: AccountsRoutesDeps): void {
   app.post(
     '/v1/users',
     {
       schema: { tags, summary: 'Sign up; logs in at once', body: SignUpBody, response: { 201: SignedIn } },
-      onRequest: perIp('sign-up', 'signUpsPerIp'),
+      onRequest: limit('sign-up', { perIp: 'signUpsPerIp' }),
     },
     async (request, reply) => signedIn(reply, await accounts.signUp(db, request.body)),
   );
@@ -47,7 +54,7 @@ export function accountsRoutes(app: HttpServer, { db, accounts, guards, limiter,
     '/v1/sessions',
     {
       schema: { tags, summary: 'Log in by email or username', body: LogInBody, response: { 201: SignedIn } },
-      onRequest: perIp('log-in', 'loginsPerIp'),
+      onRequest: limit('log-in', { perIp: 'loginsPerIp' }),
     },
     async (request, reply) => signedIn(reply, await accounts.logIn(db, request.body)),
   );
@@ -71,7 +78,7 @@ export function accountsRoutes(app: HttpServer, { db, accounts, guards, limiter,
     '/v1/auth/anonymous',
     {
       schema: { tags, summary: 'A guest identity for Talk now (the body, if any, is ignored)', response: { 201: Guest } },
-      onRequest: perIp('guest', 'guestsPerIp'),
+      onRequest: limit('guest', { perIp: 'guestsPerIp' }),
     },
     async (request, reply) => {
       await admitGuest?.(request.ip);
@@ -96,6 +103,43 @@ export function accountsRoutes(app: HttpServer, { db, accounts, guards, limiter,
     async (request) => {
       const me = caller(request);
       return presentUser(await accounts.updateProfile(db, me.userId, request.body), me.userId);
+    },
+  );
+
+  app.put(
+    '/v1/users/me/password',
+    {
+      schema: {
+        tags,
+        summary: 'Change my password: every other session of mine ends, on every node; this one is replaced (the new token is in the answer)',
+        security: bearerSecurity,
+        body: ChangePasswordBody,
+        response: { 200: PasswordChanged },
+      },
+      onRequest: guards.registered,
+    },
+    async (request, reply) => {
+      const { token, sessionsEnded } = await accounts.changePassword(db, caller(request), request.body);
+      reply.header('authorization', `Bearer ${token}`);
+      return { token, sessions_ended: sessionsEnded };
+    },
+  );
+
+  app.delete(
+    '/v1/users/me',
+    {
+      schema: {
+        tags,
+        summary: 'Delete my account: sessions end; profile, reviews, RSVPs and memberships are removed; messages stay, signed "Deleted user"',
+        security: bearerSecurity,
+        body: DeleteAccountBody,
+        response: { 200: Done },
+      },
+      onRequest: guards.registered,
+    },
+    async (request) => {
+      await accounts.deleteAccount(db, caller(request), request.body.password);
+      return { ok: true as const };
     },
   );
 

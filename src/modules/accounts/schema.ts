@@ -38,6 +38,21 @@ export const LogInBody = Type.Object(
 );
 export type LogInInput = Static<typeof LogInBody>;
 
+export const ChangePasswordBody = Type.Object({
+  current_password: Type.String({ minLength: 1, maxLength: 1024 }),
+  password: Password,
+  password_conf: Type.String({ maxLength: 1024 }),
+});
+export type ChangePasswordInput = Static<typeof ChangePasswordBody>;
+
+export const DeleteAccountBody = Type.Object({ password: Type.String({ minLength: 1, maxLength: 1024 }) }, { description: 'Your password, to confirm' });
+
+export const PasswordChanged = Type.Object({
+  token: Type.String({ description: 'the session token that replaces the one used for this request' }),
+  sessions_ended: Type.Integer({ description: 'other sessions of yours that ended' }),
+});
+export type PasswordChangedView = Static<typeof PasswordChanged>;
+
 export const ProfilePatch = Type.Object({
   first_name: Type.Optional(Text(100)),
   last_name: Type.Optional(Text(100)),

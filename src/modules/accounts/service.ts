@@ -1,4 +1,4 @@
-import type { RateRule } from '../../config.js';
+import type { RateRule, SessionOptions } from '../../config.js';
 import type { Clock } from '../../platform/clock.js';
 import { iso } from '../../platform/clock.js';
 import { RiffError } from '../../platform/errors.js';
@@ -10,11 +10,8 @@ import { afterCommit, inTransaction, uniqueViolation, type Database } from '../.
 import type { Role, UserRow, UserUpdate } from '../../platform/storage/tables.js';
 import { hashPassword, verifyPassword } from './passwords.js';
 import { accountsRepository as repo } from './repository.js';
-import type { DirectoryFilter, LogInInput, ProfilePatchInput, ProfileView, SignUpInput, UserView } from './schema.js';
+import type { ChangePasswordInput, DirectoryFilter, LogInInput, ProfilePatchInput, ProfileView, SignUpInput, UserView } from './schema.js';
 
-const DAY = 86_400_000;
-export const SESSION_LIFETIME = 30 * DAY;
-export const GUEST_LIFETIME = 7 * DAY;
 // Sliding sessions move their expiry forward at most this often, not on every request.
 const EXTEND_EVERY = 3_600_000;
 
@@ -22,6 +19,7 @@ export interface AccountsDeps {
   clock: Clock;
   ids: IdGenerator;
   passwordCost: number;
+  sessions: SessionOptions;
   limiter: RateLimiter;
   /** Failed logins one account takes before it is locked for the rest of the window. */
   failedLogins: RateRule;
@@ -31,7 +29,12 @@ export interface AccountsDeps {
   onSessionsEnded?: (userId: string, tokenHash: string | null) => void;
   /** Throws when the user may not log in now (banned); asked only once the password was right. */
   assertMayLogIn?: (db: Database, userId: string) => Promise<void>;
+  /** Other modules remove what a deleted account leaves behind (reviews, RSVPs, memberships), before its profile goes. */
+  onAccountDeleted?: (db: Database, identity: Identity) => Promise<void>;
 }
+
+/** What a deleted account's messages are signed with: the row stays, emptied, so they keep an author. */
+const DELETED_USER = { first_name: 'Deleted', last_name: 'user' };
 
 /** How other modules show a person: the public part of a profile. */
 export type PublicProfile = ProfileView;
@@ -80,6 +83,8 @@ export function accountsService(deps: AccountsDeps) {
   // Unknown logins are checked against this too, so both failures take the same time.
   const decoyHash = hashPassword('not a password of anyone', deps.passwordCost);
 
+  const { sessions } = deps;
+
   async function openSession(db: Database, userId: string, role: Role): Promise<string> {
     const token = secretToken();
     const now = clock.now();
@@ -89,10 +94,23 @@ export function accountsService(deps: AccountsDeps) {
       user_id: userId,
       created_at: now,
       extended_at: now,
-      expires_at: now + (guest ? GUEST_LIFETIME : SESSION_LIFETIME),
+      expires_at: now + (guest ? sessions.guestMs : Math.min(sessions.idleMs, sessions.absoluteMs)),
       sliding: guest ? 0 : 1,
     });
     return token;
+  }
+
+  /** The caller's own password, checked like a login (wrong ones count towards the account's lock). */
+  async function assertPassword(db: Database, userId: string, password: string): Promise<UserRow> {
+    const user = await repo.findUserById(db, userId);
+    if (!user?.password_hash) throw new RiffError('guest_forbidden');
+    const failures = `failed-log-in:${user.id}`;
+    await deps.limiter.check(failures, deps.failedLogins);
+    if (!(await verifyPassword(password, user.password_hash))) {
+      await deps.limiter.hit(failures, deps.failedLogins);
+      throw new RiffError('invalid_credentials', 'Wrong password', [{ field: 'current_password' }]);
+    }
+    return user;
   }
 
   async function insertUnique(work: () => Promise<unknown>): Promise<void> {
@@ -175,7 +193,7 @@ export function accountsService(deps: AccountsDeps) {
         throw new RiffError('session_expired');
       }
       if (session.sliding && now - session.extended_at >= EXTEND_EVERY) {
-        await repo.extendSession(db, tokenHash, now, now + SESSION_LIFETIME);
+        await repo.extendSession(db, tokenHash, now, Math.min(now + sessions.idleMs, session.created_at + sessions.absoluteMs));
       }
       return { userId: session.user_id, role: session.role, tokenHash };
     },
@@ -200,10 +218,60 @@ export function accountsService(deps: AccountsDeps) {
       return ended;
     },
 
-    /** A profile as `viewerId` may see it: guests are nobody's to look up but their own. */
+    /**
+     * A new password ends every session of the user, on every node (their sockets close);
+     * the caller's session is replaced by a new one, whose token is returned.
+     */
+    async changePassword(db: Database, identity: Identity, input: ChangePasswordInput): Promise<{ user: UserRow; token: string; sessionsEnded: number }> {
+      if (input.password !== input.password_conf) {
+        throw new RiffError('validation_failed', 'The passwords do not match', [{ field: 'password_conf', message: 'must equal password' }]);
+      }
+      await assertPassword(db, identity.userId, input.current_password);
+      const passwordHash = await hashPassword(input.password, deps.passwordCost);
+      return inTransaction(db, async (trx) => {
+        const user = (await repo.updateUser(trx, identity.userId, { password_hash: passwordHash, updated_at: clock.now() }))!;
+        const ended = await repo.deleteSessionsOf(trx, identity.userId);
+        const token = await openSession(trx, user.id, user.role);
+        afterCommit(trx, () => deps.onSessionsEnded?.(identity.userId, null));
+        // The caller's own session was replaced, not ended.
+        return { user, token, sessionsEnded: ended - 1 };
+      });
+    },
+
+    /**
+     * Deletes an account: its sessions end, other modules remove its reviews, RSVPs and
+     * memberships, and its profile is emptied (username and email freed). Its messages stay,
+     * signed "Deleted user", as Slack and Discord do, so conversations keep their sense.
+     */
+    async deleteAccount(db: Database, identity: Identity, password: string): Promise<void> {
+      await assertPassword(db, identity.userId, password);
+      await deps.onAccountDeleted?.(db, identity);
+      await inTransaction(db, async (trx) => {
+        await repo.deleteSessionsOf(trx, identity.userId);
+        await repo.updateUser(trx, identity.userId, {
+          username: null,
+          username_key: null,
+          email: null,
+          email_key: null,
+          password_hash: null,
+          ...DELETED_USER,
+          photo_url: null,
+          bio: '',
+          city: '',
+          instruments: '[]',
+          genres: '[]',
+          skill_level: null,
+          looking_for: '',
+          updated_at: clock.now(),
+        });
+        afterCommit(trx, () => deps.onSessionsEnded?.(identity.userId, null));
+      });
+    },
+
+    /** A profile as `viewerId` may see it: guests and deleted accounts (no username) are nobody's to look up but their own. */
     async profile(db: Database, id: string, viewerId: string): Promise<UserRow> {
       const user = await repo.findUserById(db, id);
-      if (!user || (user.role === 'guest' && user.id !== viewerId)) throw new RiffError('not_found', 'No such user');
+      if (!user || (user.username === null && user.id !== viewerId)) throw new RiffError('not_found', 'No such user');
       return user;
     },
 

@@ -1,10 +1,9 @@
 import { Type } from '@sinclair/typebox';
 import type { FastifyReply, FastifyRequest, RequestPayload } from 'fastify';
-import type { RateRule } from '../../config.js';
 import { RiffError } from '../../platform/errors.js';
 import { bearerSecurity, caller, type Guards } from '../../platform/http/auth.js';
 import { nextLink } from '../../platform/http/paging.js';
-import type { RateLimiter } from '../../platform/http/rate-limit.js';
+import type { RouteLimits } from '../../platform/http/rate-limit.js';
 import { BODY_LIMIT, type HttpServer } from '../../platform/http/server.js';
 import type { Database } from '../../platform/storage/database.js';
 import type { NumberPage } from './repository.js';
@@ -32,9 +31,8 @@ export interface AppsRoutesDeps {
   db: Database;
   apps: AppsService;
   guards: Guards;
-  limiter: RateLimiter;
-  /** Applications made per client address: creating one needs no account. */
-  creationRate: RateRule;
+  /** Applications made per client address (creating one needs no account) and per user. */
+  limit: RouteLimits;
 }
 
 const tags = ['apps'];
@@ -86,7 +84,7 @@ function page<T>(request: FastifyRequest, reply: FastifyReply, result: NumberPag
   return result.items;
 }
 
-export function appsRoutes(app: HttpServer, { db, apps, guards, limiter, creationRate }: AppsRoutesDeps): void {
+export function appsRoutes(app: HttpServer, { db, apps, guards, limit }: AppsRoutesDeps): void {
   app.post(
     '/api/applications',
     {
@@ -98,11 +96,11 @@ export function appsRoutes(app: HttpServer, { db, apps, guards, limiter, creatio
         response: { 201: IssuedApplication },
       },
       onRequest: [
-        async (request) => limiter.consume(`applications:${request.ip}`, creationRate),
         // A session is optional, but one that is sent must be valid: the caller expects to own what it makes.
         async function (request, reply) {
           if (request.headers.authorization !== undefined) await guards.registered.call(this, request, reply);
         },
+        limit('create-application', { perIp: 'applicationsPerIp', perUser: 'applicationsPerUser' }),
       ],
     },
     async (request, reply) => reply.status(201).send(await apps.create(db, request.identity, request.body)),

@@ -2,6 +2,7 @@ import { Type } from '@sinclair/typebox';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { bearerSecurity, caller, type Guards } from '../../platform/http/auth.js';
 import { nextLink } from '../../platform/http/paging.js';
+import { MESSAGE_SEND, type RouteLimits } from '../../platform/http/rate-limit.js';
 import type { HttpServer } from '../../platform/http/server.js';
 import type { Database } from '../../platform/storage/database.js';
 import {
@@ -32,6 +33,7 @@ export interface ChannelsRoutesDeps {
   db: Database;
   channels: ChannelsService;
   guards: Guards;
+  limit: RouteLimits;
   /** Who has a socket open on any node (the gateway knows). */
   presence: { onlineAmong(userIds: readonly string[]): Promise<Set<string>> };
 }
@@ -47,7 +49,9 @@ async function trimBody(request: FastifyRequest): Promise<void> {
 
 const Ok = Type.Object({ ok: Type.Literal(true) });
 
-export function channelsRoutes(app: HttpServer, { db, channels, guards, presence }: ChannelsRoutesDeps): void {
+export function channelsRoutes(app: HttpServer, { db, channels, guards, limit, presence }: ChannelsRoutesDeps): void {
+  // One count for both search routes: they read the same index.
+  const searchLimit = limit('search', { perIp: 'searchesPerIp', perUser: 'searchesPerUser' });
   app.get(
     '/v1/channels',
     {
@@ -105,7 +109,7 @@ export function channelsRoutes(app: HttpServer, { db, channels, guards, presence
         body: PostMessageBody,
         response: { 200: Message, 201: Message },
       },
-      onRequest: guards.anyone,
+      onRequest: [guards.anyone, limit(MESSAGE_SEND, { perIp: 'messagesPerIp', perUser: 'messagesPerUser' })],
       preValidation: trimBody,
     },
     async (request, reply) => {
@@ -188,14 +192,14 @@ export function channelsRoutes(app: HttpServer, { db, channels, guards, presence
     '/v1/channels/:id/search',
     {
       schema: { tags, summary: 'Partial-match search in one channel, newest first', security, params: ChannelParams, querystring: SearchQuery, response: { 200: Type.Array(Message) } },
-      onRequest: guards.anyone,
+      onRequest: [guards.anyone, searchLimit],
     },
     async (request, reply) => searchPage(request, reply, request.query, request.params.id),
   );
 
   app.get(
     '/v1/search',
-    { schema: { tags, summary: 'Partial-match search in every channel I can read, newest first', security, querystring: SearchQuery, response: { 200: Type.Array(Message) } }, onRequest: guards.registered },
+    { schema: { tags, summary: 'Partial-match search in every channel I can read, newest first', security, querystring: SearchQuery, response: { 200: Type.Array(Message) } }, onRequest: [guards.registered, searchLimit] },
     async (request, reply) => searchPage(request, reply, request.query, undefined),
   );
 

@@ -1,6 +1,7 @@
 import { Type } from '@sinclair/typebox';
 import { bearerSecurity, caller, type Guards } from '../../platform/http/auth.js';
 import { nextLink } from '../../platform/http/paging.js';
+import type { RouteLimits } from '../../platform/http/rate-limit.js';
 import type { HttpServer } from '../../platform/http/server.js';
 import type { Database } from '../../platform/storage/database.js';
 import { Ban, BanBody, LeftRoom, Ok, QueueBody, QueueState, Report, ReportBody, ReportReceipt, ReportsQuery, RoomParams } from './schema.js';
@@ -10,12 +11,13 @@ export interface MatchingRoutesDeps {
   db: Database;
   matching: MatchingService;
   guards: Guards;
+  limit: RouteLimits;
 }
 
 const tags = ['talk now'];
 const security = bearerSecurity;
 
-export function matchingRoutes(app: HttpServer, { db, matching, guards }: MatchingRoutesDeps): void {
+export function matchingRoutes(app: HttpServer, { db, matching, guards, limit }: MatchingRoutesDeps): void {
   app.post(
     '/v1/queue',
     {
@@ -26,7 +28,7 @@ export function matchingRoutes(app: HttpServer, { db, matching, guards }: Matchi
         body: QueueBody,
         response: { 200: QueueState, 202: QueueState },
       },
-      onRequest: guards.anyone,
+      onRequest: [guards.anyone, limit('queue', { perIp: 'queueJoinsPerIp', perUser: 'queueJoinsPerUser' })],
     },
     async (request, reply) => {
       const state = await matching.enqueue(db, caller(request), request.body.mode, request.ip);

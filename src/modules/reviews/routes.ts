@@ -2,6 +2,7 @@ import { Type } from '@sinclair/typebox';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { bearerSecurity, caller, type Guards } from '../../platform/http/auth.js';
 import { nextLink } from '../../platform/http/paging.js';
+import type { RouteLimits } from '../../platform/http/rate-limit.js';
 import type { HttpServer } from '../../platform/http/server.js';
 import type { Database } from '../../platform/storage/database.js';
 import {
@@ -29,12 +30,13 @@ export interface ReviewsRoutesDeps {
   db: Database;
   reviews: ReviewsService;
   guards: Guards;
+  limit: RouteLimits;
 }
 
 const tags = ['reviews and forums'];
 const security = bearerSecurity;
 
-export function reviewsRoutes(app: HttpServer, { db, reviews, guards }: ReviewsRoutesDeps): void {
+export function reviewsRoutes(app: HttpServer, { db, reviews, guards, limit }: ReviewsRoutesDeps): void {
   function page<T>(request: FastifyRequest, reply: FastifyReply, result: { items: T[]; next: string | undefined }): T[] {
     if (result.next) reply.header('link', nextLink(request, { after: result.next }));
     return result.items;
@@ -104,7 +106,7 @@ export function reviewsRoutes(app: HttpServer, { db, reviews, guards }: ReviewsR
         body: CreateReviewBody,
         response: { 201: Review },
       },
-      onRequest: guards.registered,
+      onRequest: [guards.registered, limit('review', { perIp: 'reviewsPerIp', perUser: 'reviewsPerUser' })],
     },
     async (request, reply) => reply.status(201).send(await reviews.review(db, caller(request), request.body)),
   );

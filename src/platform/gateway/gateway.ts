@@ -184,6 +184,10 @@ export function createGateway(http: HttpServer, deps: GatewayDeps): Gateway {
     }
     // The client left while its profile was read: its 'close' has passed and would never drop it.
     if (ws.readyState !== ws.OPEN) return;
+    if ((byUser.get(identity.userId)?.size ?? 0) >= options.maxSocketsPerUser) {
+      ws.close(CloseCode.tooManySockets, `too many sockets: at most ${options.maxSocketsPerUser} per user; close one first`);
+      return;
+    }
     const connection = new Connection(secretToken(), ws, identity, token, user.username, sendLimits);
     connections.add(connection);
     metrics.openSockets.inc();

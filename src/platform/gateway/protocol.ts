@@ -132,5 +132,6 @@ export const CloseCode = {
   sessionEnded: 4403,
   slowConsumer: 4429,
   rateLimited: 4430,
+  tooManySockets: 4431,
   shuttingDown: 1001,
 } as const;

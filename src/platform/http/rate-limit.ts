@@ -1,4 +1,5 @@
-import type { RateRule } from '../../config.js';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { RateLimitName, RateLimits, RateRule } from '../../config.js';
 import type { Clock } from '../clock.js';
 import { RiffError } from '../errors.js';
 
@@ -56,7 +57,7 @@ export class RateLimiter {
   async check(key: string, rule: RateRule): Promise<void> {
     if (!this.enabled) return;
     const window = this.window(key, rule);
-    if ((await this.store.get(window.key)) >= rule.max) this.refuse(window);
+    if ((await this.store.get(window.key)) >= rule.max) this.refuse(window, rule);
   }
 
   async hit(key: string, rule: RateRule): Promise<void> {
@@ -65,17 +66,61 @@ export class RateLimiter {
     await this.store.increment(window.key, window.endsAt - window.now);
   }
 
-  async consume(key: string, rule: RateRule): Promise<void> {
-    if (!this.enabled) return;
+  /** Counts one hit and refuses it past the rule's max; says what is left of the window (undefined when limits are off). */
+  async consume(key: string, rule: RateRule): Promise<RateState | undefined> {
+    if (!this.enabled) return undefined;
     const window = this.window(key, rule);
-    if ((await this.store.increment(window.key, window.endsAt - window.now)) > rule.max) this.refuse(window);
+    const count = await this.store.increment(window.key, window.endsAt - window.now);
+    if (count > rule.max) this.refuse(window, rule);
+    return { limit: rule.max, remaining: rule.max - count, resetS: secondsLeft(window) };
   }
 
-  private refuse(window: { endsAt: number; now: number }): never {
-    const retryAfterS = Math.max(1, Math.ceil((window.endsAt - window.now) / 1000));
-    throw new RiffError('rate_limited', undefined, [{ retry_after_s: retryAfterS }], { 'retry-after': String(retryAfterS) });
+  private refuse(window: { endsAt: number; now: number }, rule: RateRule): never {
+    const retryAfterS = secondsLeft(window);
+    const headers = { 'retry-after': String(retryAfterS), ...rateLimitHeaders({ limit: rule.max, remaining: 0, resetS: retryAfterS }) };
+    throw new RiffError('rate_limited', undefined, [{ retry_after_s: retryAfterS }], headers);
   }
 }
+
+/** What is left of a window, for the `RateLimit-*` headers. */
+export interface RateState {
+  limit: number;
+  remaining: number;
+  /** Seconds until the window ends and `remaining` is back to `limit`. */
+  resetS: number;
+}
+
+const secondsLeft = (window: { endsAt: number; now: number }) => Math.max(1, Math.ceil((window.endsAt - window.now) / 1000));
+
+/** The IETF draft's fields (draft-ietf-httpapi-ratelimit-headers), as most API gateways send them. */
+export function rateLimitHeaders(state: RateState): Record<string, string> {
+  return { 'ratelimit-limit': String(state.limit), 'ratelimit-remaining': String(Math.max(0, state.remaining)), 'ratelimit-reset': String(state.resetS) };
+}
+
+/** The action REST sends and socket `send` frames count under, so one user has one budget on both. */
+export const MESSAGE_SEND = 'send';
+
+/** One counter's key: the socket gateway counts `send` frames under the same key as REST sends. */
+export const limitKey = (action: string, scope: 'ip' | 'user', id: string) => `${action}:${scope}:${id}`;
+
+/**
+ * Per-route limits as `onRequest` hooks. Put after the route's guard, so the caller is known:
+ * each request counts once against its address and once against its user (when signed in),
+ * and the tighter of the two is reported in `RateLimit-*` headers, on success too.
+ */
+export function routeLimits(limiter: RateLimiter, limits: RateLimits) {
+  return (action: string, rules: { perIp?: RateLimitName; perUser?: RateLimitName }) =>
+    async (request: FastifyRequest, reply: FastifyReply): Promise<void> => {
+      const states: Array<RateState | undefined> = [];
+      if (rules.perIp) states.push(await limiter.consume(limitKey(action, 'ip', request.ip), limits[rules.perIp]));
+      const userId = request.identity?.userId;
+      if (rules.perUser && userId) states.push(await limiter.consume(limitKey(action, 'user', userId), limits[rules.perUser]));
+      const tightest = states.reduce<RateState | undefined>((a, b) => (!a || (b && b.remaining < a.remaining) ? b : a), undefined);
+      if (tightest) reply.headers(rateLimitHeaders(tightest));
+    };
+}
+
+export type RouteLimits = ReturnType<typeof routeLimits>;
 
 /** Counters in Redis, so every node counts the same window. If Redis is away, limits fail open. */
 export function redisCounters(redis: import('ioredis').Redis, prefix: string): CounterStore {
