@@ -135,6 +135,13 @@ export async function killAllChildren(): Promise<void> {
   tempDirs.clear();
 }
 
+/** A temporary directory removed by `killAllChildren` (a node's data directory that outlives one process). */
+export function tempDir(prefix = 'riff-cluster-'): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+  tempDirs.add(dir);
+  return dir;
+}
+
 function riffEnv(env: Record<string, string>): NodeJS.ProcessEnv {
   const clean: NodeJS.ProcessEnv = { ...process.env };
   for (const name of RIFF_VARIABLES) delete clean[name];
@@ -165,12 +172,13 @@ async function health(url: string): Promise<Health | undefined> {
   }
 }
 
-/** Starts `riff serve` on a free port and waits (bounded) until its /healthz says `ok`. */
+/**
+ * Starts `riff serve` on a free port and waits (bounded) until its /healthz says `ok`; on a
+ * data directory of its own unless `env` gives one (a restart on the same SQLite file).
+ */
 export async function startNode(name: string, env: Record<string, string>): Promise<RiffNode> {
   const port = await freePort();
-  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'riff-cluster-'));
-  tempDirs.add(dataDir);
-  const child = new Child(name, process.execPath, [MAIN, 'serve'], riffEnv({ HOST: '127.0.0.1', PORT: String(port), DATA_DIR: dataDir, LOG_LEVEL: 'warn', ...env }));
+  const child = new Child(name, process.execPath, [MAIN, 'serve'], riffEnv({ HOST: '127.0.0.1', PORT: String(port), LOG_LEVEL: 'warn', ...env, DATA_DIR: env.DATA_DIR ?? tempDir() }));
   const url = `http://127.0.0.1:${port}`;
   const node: RiffNode = { name, url, child, health: () => health(url) };
   await waitUntil(
