@@ -2,7 +2,7 @@ import { createRequire } from 'node:module';
 import type { Config } from './config.js';
 import { accountsRoutes, accountsService, presentUser, type AccountsService } from './modules/accounts/index.js';
 import { appsRepository, appsRoutes, appsService, WEBHOOK_DELIVERY } from './modules/apps/index.js';
-import { channelsRepository, channelsRoutes, channelsService } from './modules/channels/index.js';
+import { channelsRepository, channelsRoutes, channelsService, directRoutes } from './modules/channels/index.js';
 import { compatibility } from './modules/compat/index.js';
 import { matchingRepository, matchingRoutes, matchingService, QUEUE_FALLBACK, WENT_AWAY } from './modules/matching/index.js';
 import { meetupsRepository, meetupsRoutes, meetupsService, POLL_DEADLINE } from './modules/meetups/index.js';
@@ -142,6 +142,7 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
   operationsRoutes(http, { storage, bus, metrics });
   accountsRoutes(http, { db, accounts, guards, limiter, limits: config.rateLimits, admitGuest: (ip) => matching.admitGuest(db, ip) });
   channelsRoutes(http, { db, channels, guards, presence: gateway });
+  directRoutes(http, { db, channels, guards, presence: gateway });
   meetupsRoutes(http, { db, meetups, guards });
   matchingRoutes(http, { db, matching, guards });
   // After the gateway: a forum room's online count is its presence.

@@ -78,11 +78,25 @@ export const Channel = Type.Object({
   unread_count: Type.Optional(Type.Integer({ description: 'other people’s messages after last_read_seq' })),
   is_member: Type.Optional(Type.Boolean()),
   closed_at: Type.Optional(Type.String({ format: 'date-time', description: 'only on a closed channel (a forum room): history stays readable, posting is refused' })),
+  people: Type.Optional(Type.Array(Profile, { description: 'in a DM: the other people in it, with their names and photos (the DM is named after them)' })),
 });
 export type ChannelView = Static<typeof Channel>;
 
 export const Creator = Profile;
 export type CreatorView = ProfileView;
+
+/** The most people a group DM holds, the caller included. */
+export const DM_MAX_PEOPLE = 8;
+export const DirectBody = Type.Union([
+  Type.Object({ user_id: Id }),
+  Type.Object({ user_ids: Type.Array(Id, { minItems: 1, maxItems: DM_MAX_PEOPLE, uniqueItems: true, description: 'the others: 1 to 7 people (naming oneself too is allowed)' }) }),
+]);
+export type DirectInput = Static<typeof DirectBody>;
+
+export const UserParams = Type.Object({ id: Id });
+export const BlockState = Type.Object({ user_id: Type.String(), blocked: Type.Boolean() });
+export const PinParams = Type.Object({ id: Id, message_id: Id });
+export const PinState = Type.Object({ channel_id: Type.String(), message_id: Type.String(), pinned: Type.Boolean() });
 
 /** Who someone is in a conversation (Talk now) room: an id that exists only in that room, and an alias. */
 export const Alias = Type.Object({ id: Type.String({ description: 'exists only in this room' }), alias: Type.String() });
@@ -137,4 +151,11 @@ export const ConversationMember = Type.Composite([Alias, Type.Object({ joined_at
 export type ConversationMemberView = Static<typeof ConversationMember>;
 
 export const ReadMarker = Type.Object({ channel_id: Type.String(), last_read_seq: Type.Integer(), unread_count: Type.Integer() });
+export const Pin = Type.Object({
+  message: Message,
+  pinned_by: Type.Union([Type.String(), Type.Null()], { description: 'who pinned it (null once their account is gone)' }),
+  pinned_at: Type.String({ format: 'date-time' }),
+});
+export type PinView = Static<typeof Pin>;
+
 export const MessageReactions = Type.Object({ message_id: Type.String(), reactions: Type.Array(Reaction) });

@@ -4,7 +4,7 @@ import { iso, type Clock } from '../../platform/clock.js';
 import { RiffError } from '../../platform/errors.js';
 import type { Identity } from '../../platform/http/auth.js';
 import type { RateLimiter } from '../../platform/http/rate-limit.js';
-import type { ChannelEventFrame, ChannelFrame, ResourceFrameType, RoomClosedFrame } from '../../platform/gateway/protocol.js';
+import type { ChannelEventFrame, ChannelFrame, PinChange, ResourceFrameType, RoomClosedFrame } from '../../platform/gateway/protocol.js';
 import type { IdGenerator } from '../../platform/ids.js';
 import { afterCommit, inTransaction, uniqueViolation, type Database } from '../../platform/storage/database.js';
 import { GENERAL_CHANNEL_ID } from '../../platform/storage/migrations/0002_channels.js';
@@ -13,15 +13,18 @@ import { displayName, type AccountsService, type PublicProfile } from '../accoun
 import { groupReactions, presentChannel, presentItem, type RoomAliases } from './present.js';
 import type { ChannelsRepository } from './repository.js';
 import {
+  DM_MAX_PEOPLE,
   MESSAGE_MAX,
   type AliasView,
   type AnnouncementView,
   type ChannelView,
   type ConversationMemberView,
   type CreateChannelInput,
+  type DirectInput,
   type HistoryItemView,
   type MemberView,
   type MessageView,
+  type PinView,
   type PostMessageInput,
   type TypistView,
   type UpdateChannelInput,
@@ -206,6 +209,8 @@ export function channelsService(deps: ChannelsDeps) {
       }
       case 'room.closed':
         return { type, channel_id, seq, data: { room_id: channel_id } };
+      case 'pin.updated':
+        return { type, channel_id, seq, data: JSON.parse(event.payload ?? '{}') as PinChange };
       default: {
         const unknown: never = type;
         throw new Error(`no frame for log row type ${String(unknown)}`);
@@ -280,6 +285,7 @@ export function channelsService(deps: ChannelsDeps) {
       }
       assertOpen(locked);
       await assertConversing(trx, channel);
+      if (channel.kind === 'dm') await assertNotBlocked(trx, me, channel);
       await deps.limiter.consume(`messages:${me.userId}`, deps.messageRate);
       if (!member) {
         assertOpenMembership(channel);
@@ -303,6 +309,37 @@ export function channelsService(deps: ChannelsDeps) {
     if (existing.deleted_at !== null) throw new RiffError('nonce_reused', 'This nonce belonged to a message that has since been deleted');
     if (existing.channel_id !== channelId || existing.body !== input.body) throw new RiffError('nonce_reused');
     return presentOne(db, existing, me.userId);
+  }
+
+  /** Nobody writes into a two-person DM across a block, whichever of the two blocked the other. */
+  async function assertNotBlocked(db: Database, me: Identity, channel: ChannelRow): Promise<void> {
+    const others = (await repo.memberIdsOf(db, [channel.id])).map((m) => m.user_id).filter((id) => id !== me.userId);
+    if (others.length === 1 && (await repo.blockedBetween(db, me.userId, others))) throw new RiffError('blocked');
+  }
+
+  /** Channels as `me` sees them: a DM is named after the others in it and shows them. */
+  async function presentFor(db: Database, me: Identity, rows: ChannelRow[]): Promise<ChannelView[]> {
+    const direct = rows.filter((row) => row.kind === 'dm');
+    const members = await repo.memberIdsOf(db, direct.map((row) => row.id));
+    const profiles = await accounts.profiles(db, [...new Set(members.map((m) => m.user_id))]);
+    return rows.map((row) => {
+      const view = presentChannel(row);
+      if (row.kind !== 'dm') return view;
+      const people = members.flatMap((m) => {
+        const profile = m.channel_id === row.id && m.user_id !== me.userId ? profiles.get(m.user_id) : undefined;
+        if (!profile) return [];
+        const { role: _role, ...shown } = profile;
+        return [shown];
+      });
+      return { ...view, name: people.map((person) => displayName(person)).join(', ') || 'Just you', people };
+    });
+  }
+
+  /** One channel as `me` sees it, with my marker and unread count when I am in it. */
+  async function viewOf(db: Database, me: Identity, row: ChannelRow): Promise<ChannelView> {
+    const [view] = await presentFor(db, me, [row]);
+    const marker = await repo.unreadFor(db, row.id, me.userId);
+    return { ...view!, is_member: marker !== undefined, ...(marker ? { last_read_seq: marker.last_read_seq, unread_count: Number(marker.unread_count) } : {}) };
   }
 
   /** Heads, last activity, closing and members of these channels (unknown ones are left out). */
@@ -495,7 +532,101 @@ export function channelsService(deps: ChannelsDeps) {
 
     async list(db: Database, me: Identity): Promise<ChannelView[]> {
       const rows = await repo.listForMember(db, me.userId);
-      return rows.map((row) => ({ ...presentChannel(row), last_read_seq: row.last_read_seq, unread_count: Number(row.unread_count), is_member: true }));
+      const views = await presentFor(db, me, rows);
+      return rows.map((row, i) => ({ ...views[i]!, last_read_seq: row.last_read_seq, unread_count: Number(row.unread_count), is_member: true }));
+    },
+
+    /**
+     * Gets or creates the one DM of exactly the caller and these people. Asking again, even at the
+     * same moment, finds the same channel: its key (the sorted member ids) is unique.
+     */
+    async openDirect(db: Database, me: Identity, input: DirectInput): Promise<{ channel: ChannelView; created: boolean }> {
+      const others = [...new Set('user_id' in input ? [input.user_id] : input.user_ids)].filter((id) => id !== me.userId);
+      if (others.length === 0) throw new RiffError('validation_failed', 'Name someone else to message', [{ field: 'user_id', message: 'must not be yourself' }]);
+      if (others.length > DM_MAX_PEOPLE - 1) throw new RiffError('validation_failed', `A group DM holds at most ${DM_MAX_PEOPLE} people`, [{ field: 'user_ids' }]);
+      const people = [me.userId, ...others].sort();
+      const key = people.join(',');
+      const existing = async (trx: Database) => {
+        const row = await repo.findDirect(trx, key);
+        return row && { channel: await viewOf(trx, me, row), created: false };
+      };
+      try {
+        return await inTransaction(db, async (trx) => {
+          const found = await existing(trx);
+          if (found) return found;
+          const profiles = await accounts.profiles(trx, others);
+          const unknown = others.filter((id) => profiles.get(id) === undefined || profiles.get(id)?.role === 'guest');
+          if (unknown.length > 0) throw new RiffError('not_found', 'No such user', unknown.map((id) => ({ field: 'user_ids', user_id: id })));
+          if (await repo.blockedBetween(trx, me.userId, others)) throw new RiffError('blocked');
+          const creator = await profileOf(trx, me.userId);
+          const now = clock.now();
+          const id = ids.next();
+          await repo.insertChannel(trx, { id, kind: 'dm', name: '', description: '', private: 1, creator_id: me.userId, created_at: now, updated_at: now, last_activity_at: now, direct_key: key });
+          for (const userId of people) await repo.addMember(trx, id, userId, now);
+          const item = await announce(trx, { id }, 'announcement', { type: 'channel_created', user_id: me.userId }, `${displayName(creator)} started this conversation`);
+          for (const userId of people) membershipAfterCommit(trx, id, userId, true, item.seq);
+          return { channel: await viewOf(trx, me, (await repo.findChannel(trx, id))!), created: true };
+        });
+      } catch (error) {
+        // Both asked at once and the other committed first: theirs is the one.
+        if (!uniqueViolation(error)) throw error;
+        const found = await existing(db);
+        if (!found) throw error;
+        return found;
+      }
+    },
+
+    /** Blocks or unblocks someone: no DMs between us; what they write is left out of my history, search and unread counts. */
+    async setBlocked(db: Database, me: Identity, userId: string, blocked: boolean): Promise<{ user_id: string; blocked: boolean }> {
+      if (userId === me.userId) throw new RiffError('validation_failed', 'You cannot block yourself', [{ field: 'id' }]);
+      await profileOf(db, userId);
+      if (blocked) await repo.block(db, me.userId, userId, clock.now());
+      else await repo.unblock(db, me.userId, userId);
+      return { user_id: userId, blocked };
+    },
+
+    /** The people I blocked, in the order I blocked them. */
+    async blocked(db: Database, me: Identity): Promise<PublicProfile[]> {
+      const ids = await repo.blockedBy(db, me.userId);
+      const profiles = await accounts.profiles(db, ids);
+      return ids.flatMap((id) => {
+        const profile = profiles.get(id);
+        if (!profile) return [];
+        const { role: _role, ...shown } = profile;
+        return [shown];
+      });
+    },
+
+    /** Pins or unpins a message of the channel: members pin; the pinner, the channel's creator (a meetup's organizer) or an admin unpins. */
+    async setPinned(db: Database, me: Identity, channelId: string, messageId: string, pinned: boolean): Promise<{ channel_id: string; message_id: string; pinned: boolean }> {
+      return inTransaction(db, async (trx) => {
+        const { channel, member } = await access(trx, me, channelId);
+        if (channel.kind === 'conversation') throw new RiffError('channel_protected', 'Talk-now conversations have no pins');
+        if (!member) throw new RiffError('forbidden', 'Join the channel to pin messages in it');
+        const message = await repo.findMessage(trx, messageId);
+        if (!message || message.channel_id !== channelId || message.kind !== 'message') throw new RiffError('not_found', 'No such message in this channel');
+        assertOpen(await repo.lockChannel(trx, channelId));
+        const existing = await repo.findPin(trx, channelId, messageId);
+        if (pinned === (existing !== undefined)) return { channel_id: channelId, message_id: messageId, pinned };
+        if (pinned) {
+          await repo.pin(trx, { channel_id: channelId, message_id: messageId, pinned_by: me.userId, pinned_at: clock.now() });
+        } else {
+          if (existing!.pinned_by !== me.userId && channel.creator_id !== me.userId && me.role !== 'admin') {
+            throw new RiffError('forbidden', 'Only who pinned it or the channel’s creator can unpin this');
+          }
+          await repo.unpin(trx, channelId, messageId);
+        }
+        const change: PinChange = { message_id: messageId, pinned, user_id: me.userId };
+        await logChange(trx, channelId, messageId, change, (seq) => ({ type: 'pin.updated', channel_id: channelId, seq, data: change }));
+        return { channel_id: channelId, message_id: messageId, pinned };
+      });
+    },
+
+    async pins(db: Database, me: Identity, channelId: string): Promise<PinView[]> {
+      await access(db, me, channelId);
+      const rows = await repo.pinsOf(db, channelId, me.userId);
+      const items = await present(db, rows.map(({ pinned_by: _by, pinned_at: _at, ...message }) => message), me.userId);
+      return rows.map((row, i) => ({ message: items[i] as MessageView, pinned_by: row.pinned_by, pinned_at: iso(row.pinned_at) }));
     },
 
     async discover(db: Database, me: Identity, q: string | undefined): Promise<ChannelView[]> {
@@ -527,6 +658,7 @@ export function channelsService(deps: ChannelsDeps) {
           last_seq: 0,
           last_activity_at: now,
           closed_at: null,
+          direct_key: null,
         };
         await repo.insertChannel(trx, channel);
         for (const id of [me.userId, ...others]) {
@@ -625,7 +757,7 @@ export function channelsService(deps: ChannelsDeps) {
 
     async history(db: Database, me: Identity, channelId: string, cursor: { before?: number; after?: number; limit?: number }) {
       await access(db, me, channelId);
-      const page = await repo.history(db, channelId, { ...cursor, limit: cursor.limit ?? DEFAULT_HISTORY });
+      const page = await repo.history(db, channelId, { ...cursor, limit: cursor.limit ?? DEFAULT_HISTORY, readerId: me.userId });
       return { items: await present(db, page.items, me.userId), more: page.more };
     },
 

@@ -77,6 +77,12 @@ export interface ReactionChange {
   reacted: boolean;
 }
 
+export interface PinChange {
+  message_id: string;
+  pinned: boolean;
+  user_id: string;
+}
+
 /** Changes other modules log in their channels; `data` is the resource as it was then (a meetup, an RSVP, a poll). */
 export type ResourceFrameType = 'event.updated' | 'rsvp.updated' | 'poll.updated' | 'poll.closed';
 
@@ -86,6 +92,7 @@ export type ChannelEventFrame =
   | SeqFrame<'message.created' | 'message.updated', MessageView>
   | SeqFrame<'message.deleted', { id: string }>
   | SeqFrame<'reaction.updated', ReactionChange>
+  | SeqFrame<'pin.updated', PinChange>
   | SeqFrame<'announcement' | 'member.joined' | 'member.left', AnnouncementView>
   | (SeqFrame<'channel.updated', ChannelView> & { announcement: AnnouncementView })
   | RoomClosedFrame;

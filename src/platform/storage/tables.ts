@@ -9,6 +9,8 @@ export interface Tables {
   sessions: SessionsTable;
   channels: ChannelsTable;
   channel_members: ChannelMembersTable;
+  user_blocks: UserBlocksTable;
+  pins: PinsTable;
   messages: MessagesTable;
   message_edits: MessageEditsTable;
   reactions: ReactionsTable;
@@ -112,6 +114,21 @@ export interface ChannelsTable {
   last_activity_at: number;
   /** Set when the channel was closed (a forum room): its history stays readable, posting stops. */
   closed_at: Generated<number | null>;
+  /** A DM's sorted member ids: one channel per set of people. */
+  direct_key: Generated<string | null>;
+}
+
+export interface UserBlocksTable {
+  blocker_id: string;
+  blocked_id: string;
+  created_at: number;
+}
+
+export interface PinsTable {
+  channel_id: string;
+  message_id: string;
+  pinned_by: string | null;
+  pinned_at: number;
 }
 
 export interface ChannelMembersTable {
