@@ -18,6 +18,8 @@ export interface AccountsRoutesDeps {
   limits: RateLimits;
   /** Throws when no guest identity may be made for this address now (one a banned user used). */
   admitGuest?: (ip: string) => Promise<void>;
+  /** How many notifications the user has not read (shown in their own profile). */
+  unreadNotifications?: (userId: string) => Promise<number>;
 }
 
 const tags = ['accounts'];
@@ -29,7 +31,7 @@ function signedIn(reply: FastifyReply, { user, token }: { user: UserRow; token: 
 }
 const DEFAULT_PAGE = 50;
 
-export function accountsRoutes(app: HttpServer, { db, accounts, guards, limiter, limits, admitGuest }: AccountsRoutesDeps): void {
+export function accountsRoutes(app: HttpServer, { db, accounts, guards, limiter, limits, admitGuest, unreadNotifications }: AccountsRoutesDeps): void {
   const perIp = (name: string, rule: keyof Omit<RateLimits, 'enabled'>) => async (request: { ip: string }) => {
     await limiter.consume(`${name}:${request.ip}`, limits[rule]);
   };
@@ -86,7 +88,8 @@ export function accountsRoutes(app: HttpServer, { db, accounts, guards, limiter,
     { schema: { tags, summary: 'My profile', security: bearerSecurity, response: { 200: User } }, onRequest: guards.anyone },
     async (request) => {
       const me = caller(request);
-      return presentUser(await accounts.profile(db, me.userId, me.userId), me.userId);
+      const user = presentUser(await accounts.profile(db, me.userId, me.userId), me.userId);
+      return unreadNotifications ? { ...user, unread_notifications: await unreadNotifications(me.userId) } : user;
     },
   );
 

@@ -3,11 +3,12 @@ import { bearerSecurity, caller } from '../../platform/http/auth.js';
 import type { HttpServer } from '../../platform/http/server.js';
 import { Profile } from '../accounts/index.js';
 import type { ChannelsRoutesDeps } from './routes.js';
-import { BlockState, Channel, ChannelParams, DirectBody, Pin, PinParams, PinState, UserParams } from './schema.js';
+import { BlockState, Channel, ChannelParams, DirectBody, Message, MessageParams, Pin, PinParams, PinState, RepliesQuery, UserParams } from './schema.js';
+import { nextLink } from '../../platform/http/paging.js';
 
 const security = bearerSecurity;
 
-/** Direct messages, blocks between people, and pinned messages. */
+/** Direct messages, blocks between people, threads of replies and pinned messages. */
 export function directRoutes(app: HttpServer, { db, channels, guards }: ChannelsRoutesDeps): void {
   app.post(
     '/v1/dms',
@@ -71,5 +72,19 @@ export function directRoutes(app: HttpServer, { db, channels, guards }: Channels
     '/v1/channels/:id/pins',
     { schema: { tags: ['channels'], summary: 'Pinned messages, the most recently pinned first', security, params: ChannelParams, response: { 200: Type.Array(Pin) } }, onRequest: guards.registered },
     async (request) => channels.pins(db, caller(request), request.params.id),
+  );
+
+  app.get(
+    '/v1/messages/:id/replies',
+    {
+      schema: { tags: ['channels'], summary: 'The thread under a message: its replies, oldest first', security, params: MessageParams, querystring: RepliesQuery, response: { 200: Type.Array(Message) } },
+      onRequest: guards.anyone,
+    },
+    async (request, reply) => {
+      const { items, more } = await channels.replies(db, caller(request), request.params.id, request.query);
+      const last = items.at(-1);
+      if (more && last) reply.header('link', nextLink(request, { after: String(last.seq) }));
+      return items;
+    },
   );
 }

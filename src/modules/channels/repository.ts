@@ -326,6 +326,44 @@ export function channelsRepository(dialect: DialectName) {
           .execute()
       ).map((row) => row.user_id),
 
+    /** Messages by id, deleted ones too (a reply's quote says its original is gone). */
+    findMessages: (db: Database, ids: readonly string[]) =>
+      ids.length === 0 ? Promise.resolve([]) : db.selectFrom('messages').selectAll().where('id', 'in', ids).execute(),
+
+    /** How many live replies each of these messages has. */
+    async replyCounts(db: Database, messageIds: readonly string[]): Promise<Map<string, number>> {
+      if (messageIds.length === 0) return new Map();
+      const rows = await db
+        .selectFrom('messages')
+        .select((eb) => ['reply_to', eb.fn.countAll<number>().as('count')])
+        .where('reply_to', 'in', messageIds)
+        .where('deleted_at', 'is', null)
+        .groupBy('reply_to')
+        .execute();
+      return new Map(rows.map((row) => [row.reply_to!, Number(row.count)]));
+    },
+
+    /** A message's live replies, oldest first, without what people `readerId` blocked wrote. */
+    replies: (db: Database, messageId: string, readerId: string, page: { after?: number; limit: number }) => {
+      let query = db.selectFrom('messages').selectAll().where('reply_to', '=', messageId).where('deleted_at', 'is', null).where(notBlockedBy(readerId));
+      if (page.after !== undefined) query = query.where('seq', '>', page.after);
+      return query.orderBy('seq').limit(page.limit).execute();
+    },
+
+    setMentions: (db: Database, messageId: string, mentions: string | null) => db.updateTable('messages').set({ mentions }).where('id', '=', messageId).execute(),
+
+    /** Registered users by username, ignoring case, with whether each is in the channel. */
+    usersNamed: (db: Database, usernames: readonly string[], channelId: string) =>
+      usernames.length === 0
+        ? Promise.resolve([])
+        : db
+            .selectFrom('users')
+            .leftJoin('channel_members', (join) => join.onRef('channel_members.user_id', '=', 'users.id').on('channel_members.channel_id', '=', channelId))
+            .select(['users.id', 'users.username_key', 'channel_members.user_id as member_id'])
+            .where('users.username_key', 'in', usernames.map((name) => name.toLowerCase()))
+            .where('users.role', '!=', 'guest')
+            .execute(),
+
     findDirect: (db: Database, key: string) => db.selectFrom('channels').selectAll().where('direct_key', '=', key).executeTakeFirst(),
 
     /** Whether any of `userIds` blocked `userId` or was blocked by them. */

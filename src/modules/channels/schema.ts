@@ -48,6 +48,7 @@ export const MESSAGE_MAX = 4000;
 export const PostMessageBody = Type.Object({
   body: Type.String({ minLength: 1, maxLength: MESSAGE_MAX }),
   nonce: Type.Optional(Type.String({ minLength: 1, maxLength: 100 })),
+  reply_to: Type.Optional(Type.String({ pattern: '^[A-Za-z0-9._~-]{1,64}$', description: 'the id of a message of the same channel this one answers' })),
 });
 export type PostMessageInput = Static<typeof PostMessageBody>;
 
@@ -94,6 +95,7 @@ export const DirectBody = Type.Union([
 export type DirectInput = Static<typeof DirectBody>;
 
 export const UserParams = Type.Object({ id: Id });
+export const RepliesQuery = Type.Object({ after: Type.Optional(Seq), limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100 })) });
 export const BlockState = Type.Object({ user_id: Type.String(), blocked: Type.Boolean() });
 export const PinParams = Type.Object({ id: Id, message_id: Id });
 export const PinState = Type.Object({ channel_id: Type.String(), message_id: Type.String(), pinned: Type.Boolean() });
@@ -107,6 +109,19 @@ export type TypistView = { user_id: string; username: string | null } | { user_i
 
 export const Reaction = Type.Object({ emoji: Type.String(), count: Type.Integer(), me: Type.Optional(Type.Boolean()) });
 
+/** How much of the original a reply shows. */
+export const QUOTE_MAX = 140;
+export const Quote = Type.Object(
+  {
+    id: Type.String(),
+    creator: Type.Union([Creator, Alias, Type.Null()]),
+    body: Type.String({ description: `the original's current text, cut at ${QUOTE_MAX} characters; empty once it was deleted` }),
+    deleted: Type.Boolean(),
+  },
+  { description: 'a short quote of the message replied to, as it is now' },
+);
+export type QuoteView = Static<typeof Quote>;
+
 export const Message = Type.Object({
   id: Type.String(),
   kind: Type.Literal('message'),
@@ -118,10 +133,11 @@ export const Message = Type.Object({
   edited_at: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
   nonce: Type.Union([Type.String(), Type.Null()]),
   reactions: Type.Array(Reaction),
-  reply_to: Type.Null(),
-  quote: Type.Null(),
-  reply_count: Type.Integer(),
-  mentions: Type.Array(Type.String()),
+  reply_to: Type.Union([Type.String(), Type.Null()]),
+  quote: Type.Union([Quote, Type.Null()]),
+  reply_count: Type.Integer({ description: 'live replies to this message (its thread)' }),
+  mentions: Type.Array(Type.String(), { description: 'ids of the people @named in the body who can read the channel' }),
+  mentions_channel: Type.Optional(Type.Boolean({ description: 'true when the body says @channel and it notified the members' })),
 });
 export type MessageView = Static<typeof Message>;
 

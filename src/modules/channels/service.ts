@@ -10,7 +10,8 @@ import { afterCommit, inTransaction, uniqueViolation, type Database } from '../.
 import { GENERAL_CHANNEL_ID } from '../../platform/storage/migrations/0002_channels.js';
 import type { ChannelEventRow, ChannelRow, MessageRow, UserRow } from '../../platform/storage/tables.js';
 import { displayName, type AccountsService, type PublicProfile } from '../accounts/index.js';
-import { groupReactions, presentChannel, presentItem, type RoomAliases } from './present.js';
+import type { Notice } from '../notifications/index.js';
+import { groupReactions, presentChannel, presentItem, type RoomAliases, type StoredMentions, type Threads } from './present.js';
 import type { ChannelsRepository } from './repository.js';
 import {
   DM_MAX_PEOPLE,
@@ -38,6 +39,8 @@ export interface ChannelsDeps {
   repo: ChannelsRepository;
   limiter: RateLimiter;
   messageRate: RateRule;
+  /** Tells people about a message inside its transaction (mentions, replies, DMs). */
+  notify: (trx: Database, notices: Notice[]) => Promise<void>;
 }
 
 
@@ -68,6 +71,19 @@ function checkedBody(text: string): string {
   return body;
 }
 const DEFAULT_SEARCH = 50;
+const DEFAULT_REPLIES = 100;
+/** In a channel bigger than this, only its creator and admins may notify everyone with `@channel`. */
+export const OPEN_CHANNEL_MENTION_MAX = 20;
+
+/** `@name`s in a body, lower-cased, once each; a trailing `.` or `-` ends a sentence, not a name. */
+function namesIn(body: string): string[] {
+  const names = new Set<string>();
+  for (const match of body.matchAll(/(?<![\w@.])@([A-Za-z0-9_.-]{1,33})/g)) {
+    const name = match[1]!.replace(/[.-]+$/, '').toLowerCase();
+    if (name.length >= 3 && name.length <= 32) names.add(name);
+  }
+  return [...names];
+}
 
 export function channelsService(deps: ChannelsDeps) {
   const { clock, ids, bus, accounts, repo } = deps;
@@ -90,7 +106,65 @@ export function channelsService(deps: ChannelsDeps) {
     const profiles = await accounts.profiles(db, rows.flatMap((r) => (r.author_id && !aliases.has(r.channel_id) ? [r.author_id] : [])));
     const messageIds = rows.filter((r) => r.kind === 'message').map((r) => r.id);
     const reactions = groupReactions(await repo.reactionCounts(db, messageIds, viewerId), viewerId !== undefined);
-    return rows.map((row) => presentItem(row, profiles, reactions, aliases));
+    const threads = await threadsOf(db, rows);
+    const quoted = [...threads.parents.values()].flatMap((parent) => (parent.author_id && !aliases.has(parent.channel_id) && !profiles.has(parent.author_id) ? [parent.author_id] : []));
+    for (const [id, profile] of await accounts.profiles(db, quoted)) profiles.set(id, profile);
+    return rows.map((row) => presentItem(row, profiles, reactions, aliases, threads));
+  }
+
+  /** The originals these items reply to, and how many replies each item has. */
+  async function threadsOf(db: Database, rows: MessageRow[]): Promise<Threads> {
+    const parentIds = [...new Set(rows.flatMap((row) => (row.reply_to ? [row.reply_to] : [])))];
+    const parents = new Map((await repo.findMessages(db, parentIds)).map((row) => [row.id, row]));
+    const replyCounts = await repo.replyCounts(db, rows.filter((row) => row.kind === 'message').map((row) => row.id));
+    return { parents, replyCounts };
+  }
+
+  /** The original a reply answers: a live message of the same channel. */
+  async function repliedTo(db: Database, channelId: string, messageId: string): Promise<MessageRow> {
+    const parent = await repo.findMessage(db, messageId);
+    if (!parent || parent.channel_id !== channelId || parent.kind !== 'message') {
+      throw new RiffError('validation_failed', 'reply_to must be a message of this channel', [{ field: 'reply_to', message: 'is not a message of this channel' }]);
+    }
+    return parent;
+  }
+
+  /**
+   * Who a body names and can read the channel (its members; in a public channel anyone
+   * registered), and whether its `@channel` counts: from its creator or an admin, or anyone in a
+   * channel of up to OPEN_CHANNEL_MENTION_MAX people. Conversation rooms have no names to mention.
+   */
+  async function mentionsIn(db: Database, me: Identity, channel: ChannelRow, body: string): Promise<StoredMentions | null> {
+    if (channel.kind === 'conversation') return null;
+    const names = namesIn(body);
+    if (names.length === 0) return null;
+    const named = await repo.usersNamed(db, names.filter((name) => name !== 'channel'), channel.id);
+    const userIds = named.filter((user) => user.member_id !== null || channel.private === 0).map((user) => user.id);
+    const everyone =
+      names.includes('channel') &&
+      (channel.creator_id === me.userId || me.role === 'admin' || (await repo.memberCount(db, channel.id)) <= OPEN_CHANNEL_MENTION_MAX);
+    if (userIds.length === 0 && !everyone) return null;
+    return { user_ids: userIds, ...(everyone ? { channel: true as const } : {}) };
+  }
+
+  /**
+   * What a new message tells people: the named (once each, even if also replied to or in a DM),
+   * everyone in the channel for `@channel`, the author of the original for a reply, and the others
+   * in a DM. Never the author.
+   */
+  async function noticesFor(db: Database, me: Identity, channel: ChannelRow, row: MessageRow, mentions: StoredMentions | null, parent: MessageRow | undefined, alreadyNamed: ReadonlySet<string> = new Set()): Promise<Notice[]> {
+    const notices = new Map<string, Notice>();
+    const data = { snippet: [...row.body].slice(0, 140).join(''), channel_name: channel.name };
+    const add = (userId: string, type: Notice['type'], broad = false) => {
+      if (userId === me.userId || notices.has(userId) || alreadyNamed.has(userId)) return;
+      notices.set(userId, { userId, type, channelId: channel.id, messageId: row.id, actorId: me.userId, data, broad });
+    };
+    for (const userId of mentions?.user_ids ?? []) add(userId, 'mention');
+    if (parent?.author_id) add(parent.author_id, 'reply');
+    const memberIds = mentions?.channel || channel.kind === 'dm' ? (await repo.memberIdsOf(db, [channel.id])).map((m) => m.user_id) : [];
+    if (channel.kind === 'dm') for (const userId of memberIds) add(userId, 'dm');
+    if (mentions?.channel) for (const userId of memberIds) add(userId, 'mention', true);
+    return [...notices.values()];
   }
 
   /** The aliases of whichever of these channels are conversation rooms. */
@@ -139,13 +213,20 @@ export function channelsService(deps: ChannelsDeps) {
   }
 
   /** A new item of a channel's history, at the log's `seq`. */
-  const historyRow = (channelId: string, seq: number, now: number, item: Pick<MessageRow, 'kind' | 'author_id' | 'body' | 'nonce' | 'announcement'>): MessageRow => ({
+  const historyRow = (
+    channelId: string,
+    seq: number,
+    now: number,
+    item: Pick<MessageRow, 'kind' | 'author_id' | 'body' | 'nonce' | 'announcement'> & Partial<Pick<MessageRow, 'reply_to' | 'mentions'>>,
+  ): MessageRow => ({
     id: ids.next(),
     channel_id: channelId,
     seq,
     created_at: now,
     edited_at: null,
     deleted_at: null,
+    reply_to: null,
+    mentions: null,
     ...item,
   });
 
@@ -291,10 +372,21 @@ export function channelsService(deps: ChannelsDeps) {
         assertOpenMembership(channel);
         await join(trx, channel, await profileOf(trx, me.userId));
       }
+      const parent = input.reply_to === undefined ? undefined : await repliedTo(trx, channelId, input.reply_to);
+      const mentions = await mentionsIn(trx, me, channel, input.body);
       const now = clock.now();
       const seq = await repo.nextSeq(trx, channelId, now);
-      const row = historyRow(channelId, seq, now, { kind: 'message', author_id: me.userId, body: input.body, nonce: input.nonce ?? null, announcement: null });
+      const row = historyRow(channelId, seq, now, {
+        kind: 'message',
+        author_id: me.userId,
+        body: input.body,
+        nonce: input.nonce ?? null,
+        announcement: null,
+        reply_to: parent?.id ?? null,
+        mentions: mentions && JSON.stringify(mentions),
+      });
       await repo.insertMessage(trx, row);
+      await deps.notify(trx, await noticesFor(trx, me, channel, row, mentions, parent));
       await repo.indexMessage(trx, row.id, row.body);
       await repo.insertEvent(trx, { channel_id: channelId, seq, type: 'message.created', message_id: row.id, payload: null, created_at: now });
       await repo.moveReadMarker(trx, channelId, me.userId, seq);
@@ -307,7 +399,7 @@ export function channelsService(deps: ChannelsDeps) {
   /** A retried send returns the original; the same nonce on something else is a conflict. */
   async function sameSend(db: Database, existing: MessageRow, channelId: string, input: PostMessageInput, me: Identity): Promise<MessageView> {
     if (existing.deleted_at !== null) throw new RiffError('nonce_reused', 'This nonce belonged to a message that has since been deleted');
-    if (existing.channel_id !== channelId || existing.body !== input.body) throw new RiffError('nonce_reused');
+    if (existing.channel_id !== channelId || existing.body !== input.body || existing.reply_to !== (input.reply_to ?? null)) throw new RiffError('nonce_reused');
     return presentOne(db, existing, me.userId);
   }
 
@@ -503,6 +595,9 @@ export function channelsService(deps: ChannelsDeps) {
       publishAfterCommit(trx, { type, channel_id: channelId, seq, data });
       return seq;
     },
+
+    /** Whether `me` is in the channel; throws the REST errors when they may not see it at all. */
+    isMember: async (db: Database, me: Identity, channelId: string) => (await access(db, me, channelId)).member,
 
     /** The channel's head if `me` may follow it live; throws the REST errors otherwise. */
     async followable(db: Database, me: Identity, channelId: string): Promise<number> {
@@ -794,7 +889,15 @@ export function channelsService(deps: ChannelsDeps) {
         const now = clock.now();
         await repo.editMessage(trx, message, body, now);
         await repo.indexMessage(trx, message.id, body);
-        const edited = { ...message, body, edited_at: now };
+        // Names added by the edit are told; those named before were told already.
+        const before = message.mentions ? (JSON.parse(message.mentions) as StoredMentions) : null;
+        const mentions = await mentionsIn(trx, me, where.channel, body);
+        const stored = mentions && JSON.stringify(mentions);
+        if (stored !== message.mentions) await repo.setMentions(trx, message.id, stored);
+        const edited = { ...message, body, edited_at: now, mentions: stored };
+        const told = new Set([...(before?.user_ids ?? []), ...(before?.channel ? (await repo.memberIdsOf(trx, [message.channel_id])).map((m) => m.user_id) : [])]);
+        const fresh = mentions && { user_ids: mentions.user_ids, ...(mentions.channel && !before?.channel ? { channel: true as const } : {}) };
+        await deps.notify(trx, (await noticesFor(trx, me, where.channel, edited, fresh, undefined, told)).filter((notice) => notice.type === 'mention'));
         const data = await presentOne(trx, edited);
         await logChange(trx, message.channel_id, message.id, undefined, (seq) => ({ type: 'message.updated', channel_id: message.channel_id, seq, data }));
         return presentOne(trx, edited, me.userId);
@@ -834,6 +937,14 @@ export function channelsService(deps: ChannelsDeps) {
         }
         return { message_id: message.id, reactions: await reactionsOf(trx, message.id, me.userId) };
       });
+    },
+
+    /** The thread under a message: its live replies, oldest first (after `after`, a reply's seq). */
+    async replies(db: Database, me: Identity, messageId: string, page: { after?: number; limit?: number }): Promise<{ items: MessageView[]; more: boolean }> {
+      const { message } = await readableMessage(db, me, messageId);
+      const limit = page.limit ?? DEFAULT_REPLIES;
+      const rows = await repo.replies(db, message.id, me.userId, { after: page.after, limit: limit + 1 });
+      return { items: (await present(db, rows.slice(0, limit), me.userId)) as MessageView[], more: rows.length > limit };
     },
 
     async search(db: Database, me: Identity, filter: { q: string; channelId?: string; before?: string; limit?: number }): Promise<MessageView[]> {
