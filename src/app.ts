@@ -2,10 +2,11 @@ import { createRequire } from 'node:module';
 import type { Config } from './config.js';
 import { accountsRoutes, accountsService, presentUser, type AccountsService } from './modules/accounts/index.js';
 import { appsRepository, appsRoutes, appsService, WEBHOOK_DELIVERY } from './modules/apps/index.js';
-import { channelsRepository, channelsRoutes, channelsService } from './modules/channels/index.js';
+import { channelsRepository, channelsRoutes, channelsService, directRoutes } from './modules/channels/index.js';
+import { notificationsRepository, notificationsRoutes, notificationsService } from './modules/notifications/index.js';
 import { compatibility } from './modules/compat/index.js';
 import { matchingRepository, matchingRoutes, matchingService, QUEUE_FALLBACK, WENT_AWAY } from './modules/matching/index.js';
-import { meetupsRepository, meetupsRoutes, meetupsService, POLL_DEADLINE } from './modules/meetups/index.js';
+import { MEETUP_REMINDER, meetupsRepository, meetupsRoutes, meetupsService, POLL_DEADLINE } from './modules/meetups/index.js';
 import { reviewsRepository, reviewsRoutes, reviewsService, type ReviewsService } from './modules/reviews/index.js';
 import { topics } from './platform/bus/index.js';
 import { localBus } from './platform/bus/local.js';
@@ -88,6 +89,14 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
     repo: channelsRepository(storage.dialect),
     limiter,
     messageRate: config.rateLimits.messagesPerUser,
+    notify: (trx, notices) => notifications.notify(trx, notices),
+  });
+  const notifications = notificationsService({
+    clock,
+    ids,
+    bus,
+    repo: notificationsRepository(),
+    isMember: (db, me, channelId) => channels.isMember(db, me, channelId),
   });
   const guards = createGuards((token) => accounts.verify(storage.db, token));
   const { db } = storage;
@@ -95,8 +104,9 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
     ...config.jobs,
     onError: (error, job) => http.log.error({ err: error, job: { kind: job.kind, key: job.key, attempts: job.attempts } }, 'a scheduled job failed'),
   });
-  const meetups = meetupsService({ clock, ids, accounts, channels, jobs, repo: meetupsRepository(storage.dialect) });
+  const meetups = meetupsService({ clock, ids, accounts, channels, jobs, notify: notifications.notify, repo: meetupsRepository(storage.dialect) });
   jobs.register(POLL_DEADLINE, (payload) => meetups.closePollAtDeadline(db, payload));
+  jobs.register(MEETUP_REMINDER, (payload) => meetups.remind(db, payload));
   const matching = matchingService({
     clock,
     ids,
@@ -147,8 +157,17 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
   });
 
   operationsRoutes(http, { storage, bus, metrics });
-  accountsRoutes(http, { db, accounts, guards, limit, admitGuest: (ip) => matching.admitGuest(db, ip) });
+  accountsRoutes(http, {
+    db,
+    accounts,
+    guards,
+    limit,
+    admitGuest: (ip) => matching.admitGuest(db, ip),
+    unreadNotifications: (userId) => notifications.unreadCount(db, userId),
+  });
   channelsRoutes(http, { db, channels, guards, limit, presence: gateway });
+  directRoutes(http, { db, channels, guards, limit, presence: gateway });
+  notificationsRoutes(http, { db, notifications, guards });
   meetupsRoutes(http, { db, meetups, guards });
   matchingRoutes(http, { db, matching, guards, limit });
   // After the gateway: a forum room's online count is its presence.

@@ -64,12 +64,14 @@ import type {
   UpdateApplicationInput,
 } from '../modules/apps/schema.js';
 
-import type { ConversationMemberView } from '../modules/channels/schema.js';
+import type { ConversationMemberView, DirectInput, PinView } from '../modules/channels/schema.js';
+import type { MarkReadInput, NotificationsPage, NotificationView, SettingsInput, SettingsView } from '../modules/notifications/schema.js';
 import type { BanInput, BanView, MatchView, QueueStateView, ReportInput, ReportReceiptView, ReportsCursor, ReportView, TalkModeValue } from '../modules/matching/schema.js';
 
 export type { DirectoryFilter, GuestView, LogInInput, ProfilePatchInput, SignedInView, SignUpInput, UserView };
 export type { BanInput, BanView, ConversationMemberView, MatchView, QueueStateView, ReportInput, ReportReceiptView, ReportsCursor, ReportView, TalkModeValue };
-export type { AnnouncementView, ChannelView, CreateChannelInput, HistoryCursor, HistoryItemView, MemberView, MessageView, PostMessageInput, UpdateChannelInput };
+export type { MarkReadInput, NotificationsPage, NotificationView, SettingsInput, SettingsView };
+export type { AnnouncementView, ChannelView, CreateChannelInput, DirectInput, HistoryCursor, PinView, HistoryItemView, MemberView, MessageView, PostMessageInput, UpdateChannelInput };
 export type { AppMessageView, ApplicationView, ChatView, CreateApplicationInput, IssuedApplicationView, NumberCursorInput, SearchHitView, UpdateApplicationInput };
 export type { AlertView, AttendeesView, CalendarFeedView, CreateEventInput, CreatePollInput, DiscoveryFilter, EventView, PollView, RsvpChoice, RsvpView, UpdateEventInput };
 export type { AlbumFilter, AlbumView, CreateAlbumInput, CreateReviewInput, CreateRoomInput, RatingView, ReviewPage, ReviewView, RoomView, UpdateReviewInput };
@@ -269,6 +271,58 @@ export class RiffClient {
 
   async deleteMessage(id: string): Promise<void> {
     await this.request('DELETE', `/v1/messages/${id}`);
+  }
+
+  /** Gets or creates the DM of exactly me and these people; `created` says which. */
+  async openDm(input: DirectInput): Promise<ChannelView & { created: boolean }> {
+    const { data, status } = await this.request<ChannelView>('POST', '/v1/dms', input);
+    return { ...data, created: status === 201 };
+  }
+
+  async block(userId: string): Promise<{ user_id: string; blocked: boolean }> {
+    return (await this.request<{ user_id: string; blocked: boolean }>('PUT', `/v1/users/${userId}/block`)).data;
+  }
+
+  async unblock(userId: string): Promise<{ user_id: string; blocked: boolean }> {
+    return (await this.request<{ user_id: string; blocked: boolean }>('DELETE', `/v1/users/${userId}/block`)).data;
+  }
+
+  async blocks(): Promise<UserView[]> {
+    return (await this.request<UserView[]>('GET', '/v1/users/me/blocks')).data;
+  }
+
+  async pin(channelId: string, messageId: string): Promise<{ channel_id: string; message_id: string; pinned: boolean }> {
+    return (await this.request<{ channel_id: string; message_id: string; pinned: boolean }>('PUT', `/v1/channels/${channelId}/pins/${messageId}`)).data;
+  }
+
+  async unpin(channelId: string, messageId: string): Promise<{ channel_id: string; message_id: string; pinned: boolean }> {
+    return (await this.request<{ channel_id: string; message_id: string; pinned: boolean }>('DELETE', `/v1/channels/${channelId}/pins/${messageId}`)).data;
+  }
+
+  async pins(channelId: string): Promise<PinView[]> {
+    return (await this.request<PinView[]>('GET', `/v1/channels/${channelId}/pins`)).data;
+  }
+
+  /** The thread under a message, oldest first. */
+  replies(messageId: string, cursor: { after?: number; limit?: number } = {}): Promise<Page<MessageView>> {
+    return this.page<MessageView>(`/v1/messages/${messageId}/replies`, cursor);
+  }
+
+  /** My notifications, unread first; `next` pages on. */
+  notifications(query: NotificationsPage = {}): Promise<Page<NotificationView>> {
+    return this.page<NotificationView>('/v1/notifications', { ...query, unread: query.unread === undefined ? undefined : String(query.unread) });
+  }
+
+  async markNotificationsRead(input: MarkReadInput): Promise<{ unread_count: number }> {
+    return (await this.request<{ unread_count: number }>('POST', '/v1/notifications/read', input)).data;
+  }
+
+  async notificationSettings(channelId: string): Promise<SettingsView> {
+    return (await this.request<SettingsView>('GET', `/v1/channels/${channelId}/notifications`)).data;
+  }
+
+  async setNotificationSettings(channelId: string, input: SettingsInput): Promise<SettingsView> {
+    return (await this.request<SettingsView>('PUT', `/v1/channels/${channelId}/notifications`, input)).data;
   }
 
   async react(id: string, emoji: string): Promise<Reactions> {

@@ -14,6 +14,7 @@ export const catalogue = {
   account_banned: { status: 403, message: 'This account is banned' },
   guest_forbidden: { status: 403, message: 'Guests cannot do this; create an account first' },
   channel_protected: { status: 403, message: 'This channel cannot be changed this way' },
+  blocked: { status: 403, message: 'You cannot message this person' },
   not_found: { status: 404, message: 'Not found' },
   route_not_found: { status: 404, message: 'No such route' },
   method_not_allowed: { status: 405, message: 'This method is not allowed here' },

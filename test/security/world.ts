@@ -86,6 +86,7 @@ export function pathIn(world: World, template: string): string {
   return template
     .replace('{albumId}', ids.album)
     .replace('{id}', byResource[resource] ?? '')
+    .replace('{message_id}', ids.message)
     .replace('{emoji}', encodeURIComponent('👍'))
     .replace('{token}', ids.appToken)
     .replace('{chat_number}', String(ids.chat))
@@ -105,6 +106,9 @@ export function bodyFor(world: World, method: string, template: string): unknown
     'POST /v1/channels/{id}/members': { user_id: ids.strangerId },
     'DELETE /v1/channels/{id}/members': { user_id: ids.memberId },
     'POST /v1/channels/{id}/read': { seq: 1 },
+    'POST /v1/dms': { user_id: ids.memberId },
+    'POST /v1/notifications/read': { all: true },
+    'PUT /v1/channels/{id}/notifications': { level: 'mentions' },
     'PATCH /v1/messages/{id}': { body: 'edited' },
     'POST /v1/events': { title: 'Another', starts_at: new Date(Date.now() + 86_400_000 * 40).toISOString(), time_zone: 'UTC', location: 'Park' },
     'POST /v1/events/join': { event_id: ids.meetup },

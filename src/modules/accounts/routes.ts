@@ -29,6 +29,8 @@ export interface AccountsRoutesDeps {
   limit: RouteLimits;
   /** Throws when no guest identity may be made for this address now (one a banned user used). */
   admitGuest?: (ip: string) => Promise<void>;
+  /** How many notifications the user has not read (shown in their own profile). */
+  unreadNotifications?: (userId: string) => Promise<number>;
 }
 
 const tags = ['accounts'];
@@ -40,7 +42,7 @@ function signedIn(reply: FastifyReply, { user, token }: { user: UserRow; token: 
 }
 const DEFAULT_PAGE = 50;
 
-export function accountsRoutes(app: HttpServer, { db, accounts, guards, limit, admitGuest }: AccountsRoutesDeps): void {
+export function accountsRoutes(app: HttpServer, { db, accounts, guards, limit, admitGuest, unreadNotifications }: AccountsRoutesDeps): void {
   app.post(
     '/v1/users',
     {
@@ -93,7 +95,8 @@ export function accountsRoutes(app: HttpServer, { db, accounts, guards, limit, a
     { schema: { tags, summary: 'My profile', security: bearerSecurity, response: { 200: User } }, onRequest: guards.anyone },
     async (request) => {
       const me = caller(request);
-      return presentUser(await accounts.profile(db, me.userId, me.userId), me.userId);
+      const user = presentUser(await accounts.profile(db, me.userId, me.userId), me.userId);
+      return unreadNotifications ? { ...user, unread_notifications: await unreadNotifications(me.userId) } : user;
     },
   );
 

@@ -98,6 +98,7 @@ export const User = Type.Composite([Profile, Type.Object({
   created_at: Type.String({ format: 'date-time' }),
   email: Type.Optional(Type.String({ description: 'only in one’s own profile' })),
   role: Type.Optional(Type.Union([Type.Literal('user'), Type.Literal('guest'), Type.Literal('admin')], { description: 'only in one’s own profile' })),
+  unread_notifications: Type.Optional(Type.Integer({ description: 'only in GET /v1/users/me: notifications not yet read' })),
 })]);
 export type UserView = Static<typeof User>;
 

@@ -2,7 +2,7 @@ import { iso } from '../../platform/clock.js';
 import type { ChannelRow, MessageRow } from '../../platform/storage/tables.js';
 import type { PublicProfile } from '../accounts/index.js';
 import type { ReactionCount } from './repository.js';
-import type { AliasView, AnnouncementView, ChannelView, CreatorView, HistoryItemView, MessageView } from './schema.js';
+import { QUOTE_MAX, type AliasView, type AnnouncementView, type ChannelView, type CreatorView, type HistoryItemView, type MessageView, type QuoteView } from './schema.js';
 
 /** The aliases of conversation rooms, by channel and then by user: where a channel is here, nobody shows by profile. */
 export type RoomAliases = Map<string, Map<string, AliasView>>;
@@ -38,11 +38,35 @@ export function groupReactions(counts: ReactionCount[], withMe: boolean): Map<st
   return byMessage;
 }
 
+/** What a history item shows of its neighbours: the messages it replies to and how many replies each has. */
+export interface Threads {
+  parents: Map<string, MessageRow>;
+  replyCounts: Map<string, number>;
+}
+
+const noThreads: Threads = { parents: new Map(), replyCounts: new Map() };
+
+const authorOf = (row: MessageRow, profiles: Map<string, PublicProfile>, room: Map<string, AliasView> | undefined): MessageView['creator'] =>
+  !row.author_id ? null : room ? (room.get(row.author_id) ?? { id: '', alias: 'Someone' }) : presentCreator(profiles.get(row.author_id), row.author_id);
+
+/** The original as it is now: an edit shows, a deletion empties it. */
+function quoteOf(parent: MessageRow, profiles: Map<string, PublicProfile>, room: Map<string, AliasView> | undefined): QuoteView {
+  const deleted = parent.deleted_at !== null;
+  const text = [...parent.body];
+  return {
+    id: parent.id,
+    creator: authorOf(parent, profiles, room),
+    body: deleted ? '' : text.length > QUOTE_MAX ? `${text.slice(0, QUOTE_MAX - 1).join('')}…` : parent.body,
+    deleted,
+  };
+}
+
 export function presentItem(
   row: MessageRow,
   profiles: Map<string, PublicProfile>,
   reactions: Map<string, MessageView['reactions']>,
   aliases: RoomAliases = new Map(),
+  threads: Threads = noThreads,
 ): HistoryItemView {
   const room = aliases.get(row.channel_id);
   if (row.kind === 'announcement') {
@@ -64,14 +88,25 @@ export function presentItem(
     channel_id: row.channel_id,
     seq: row.seq,
     body: row.body,
-    creator: !row.author_id ? null : room ? (room.get(row.author_id) ?? { id: '', alias: 'Someone' }) : presentCreator(profiles.get(row.author_id), row.author_id),
+    creator: authorOf(row, profiles, room),
     created_at: iso(row.created_at),
     edited_at: row.edited_at === null ? null : iso(row.edited_at),
     nonce: row.nonce,
     reactions: reactions.get(row.id) ?? [],
-    reply_to: null,
-    quote: null,
-    reply_count: 0,
-    mentions: [],
+    reply_to: row.reply_to,
+    quote: row.reply_to && threads.parents.has(row.reply_to) ? quoteOf(threads.parents.get(row.reply_to)!, profiles, room) : null,
+    reply_count: threads.replyCounts.get(row.id) ?? 0,
+    ...parsedMentions(row.mentions),
   };
+}
+
+/** How a message's mentions are stored: who was named, and whether `@channel` notified everyone. */
+export interface StoredMentions {
+  user_ids: string[];
+  channel?: true;
+}
+
+function parsedMentions(stored: string | null): Pick<MessageView, 'mentions' | 'mentions_channel'> {
+  const { user_ids, channel } = stored ? (JSON.parse(stored) as StoredMentions) : { user_ids: [], channel: undefined };
+  return { mentions: user_ids, ...(channel ? { mentions_channel: true } : {}) };
 }

@@ -26,7 +26,12 @@ export interface HistoryPage {
 const unreadCount = (userId: string) =>
   sql<number>`(select count(*) from messages x where x.channel_id = channels.id and x.kind = 'message'
     and x.deleted_at is null and x.seq > channel_members.last_read_seq
-    and (x.author_id is null or x.author_id <> ${userId}))`;
+    and (x.author_id is null or (x.author_id <> ${userId}
+      and x.author_id not in (select b.blocked_id from user_blocks b where b.blocker_id = ${userId}))))`;
+
+/** Leaves out what people `readerId` blocked wrote (announcements have no author and stay). */
+const notBlockedBy = (readerId: string) =>
+  sql<boolean>`(messages.author_id is null or messages.author_id not in (select blocked_id from user_blocks where blocker_id = ${readerId}))`;
 
 export function channelsRepository(dialect: DialectName) {
   return {
@@ -163,13 +168,18 @@ export function channelsRepository(dialect: DialectName) {
     /** A deleted message keeps its row (its nonce stays used) but loses its text, edits and reactions. */
     async deleteMessage(db: Database, id: string, now: number): Promise<void> {
       await db.deleteFrom('message_edits').where('message_id', '=', id).execute();
+      await db.deleteFrom('pins').where('message_id', '=', id).execute();
       await db.deleteFrom('reactions').where('message_id', '=', id).execute();
       await db.updateTable('messages').set({ body: '', deleted_at: now }).where('id', '=', id).execute();
     },
 
-    /** The live items of a channel, newest `limit` before `before`, or oldest `limit` after `after`; chronological. */
-    async history(db: Database, channelId: string, cursor: { before?: number; after?: number; limit: number }): Promise<HistoryPage> {
+    /**
+     * The live items of a channel, newest `limit` before `before`, or oldest `limit` after `after`;
+     * chronological. With a reader, without what people they blocked wrote.
+     */
+    async history(db: Database, channelId: string, cursor: { before?: number; after?: number; limit: number; readerId?: string }): Promise<HistoryPage> {
       let query = db.selectFrom('messages').selectAll().where('channel_id', '=', channelId).where('deleted_at', 'is', null);
+      if (cursor.readerId !== undefined) query = query.where(notBlockedBy(cursor.readerId));
       if (cursor.before !== undefined) query = query.where('seq', '<', cursor.before);
       if (cursor.after !== undefined) query = query.where('seq', '>', cursor.after);
       const forward = cursor.after !== undefined && cursor.before === undefined;
@@ -258,7 +268,7 @@ export function channelsRepository(dialect: DialectName) {
                   : sql<boolean>`message_search.body like ${likeFragment(q)} escape '\\'`,
               )
           : db.selectFrom('messages').selectAll('messages').where(sql<boolean>`messages.body ilike ${likeFragment(q)} escape '\\'`);
-      query = query.where('messages.kind', '=', 'message').where('messages.deleted_at', 'is', null);
+      query = query.where('messages.kind', '=', 'message').where('messages.deleted_at', 'is', null).where(notBlockedBy(filter.readerId));
       if (filter.channelId) {
         query = query.where('messages.channel_id', '=', filter.channelId);
       } else {
@@ -315,6 +325,103 @@ export function channelsRepository(dialect: DialectName) {
           .where('theirs.user_id', '!=', userId)
           .execute()
       ).map((row) => row.user_id),
+
+    /** Messages by id, deleted ones too (a reply's quote says its original is gone). */
+    findMessages: (db: Database, ids: readonly string[]) =>
+      ids.length === 0 ? Promise.resolve([]) : db.selectFrom('messages').selectAll().where('id', 'in', ids).execute(),
+
+    /** How many live replies each of these messages has. */
+    async replyCounts(db: Database, messageIds: readonly string[]): Promise<Map<string, number>> {
+      if (messageIds.length === 0) return new Map();
+      const rows = await db
+        .selectFrom('messages')
+        .select((eb) => ['reply_to', eb.fn.countAll<number>().as('count')])
+        .where('reply_to', 'in', messageIds)
+        .where('deleted_at', 'is', null)
+        .groupBy('reply_to')
+        .execute();
+      return new Map(rows.map((row) => [row.reply_to!, Number(row.count)]));
+    },
+
+    /** A message's live replies, oldest first, without what people `readerId` blocked wrote. */
+    replies: (db: Database, messageId: string, readerId: string, page: { after?: number; limit: number }) => {
+      let query = db.selectFrom('messages').selectAll().where('reply_to', '=', messageId).where('deleted_at', 'is', null).where(notBlockedBy(readerId));
+      if (page.after !== undefined) query = query.where('seq', '>', page.after);
+      return query.orderBy('seq').limit(page.limit).execute();
+    },
+
+    setMentions: (db: Database, messageId: string, mentions: string | null) => db.updateTable('messages').set({ mentions }).where('id', '=', messageId).execute(),
+
+    /** Registered users by username, ignoring case, with whether each is in the channel. */
+    usersNamed: (db: Database, usernames: readonly string[], channelId: string) =>
+      usernames.length === 0
+        ? Promise.resolve([])
+        : db
+            .selectFrom('users')
+            .leftJoin('channel_members', (join) => join.onRef('channel_members.user_id', '=', 'users.id').on('channel_members.channel_id', '=', channelId))
+            .select(['users.id', 'users.username_key', 'channel_members.user_id as member_id'])
+            .where('users.username_key', 'in', usernames.map((name) => name.toLowerCase()))
+            .where('users.role', '!=', 'guest')
+            .execute(),
+
+    findDirect: (db: Database, key: string) => db.selectFrom('channels').selectAll().where('direct_key', '=', key).executeTakeFirst(),
+
+    /** Whether any of `userIds` blocked `userId` or was blocked by them. */
+    async blockedBetween(db: Database, userId: string, userIds: readonly string[]): Promise<boolean> {
+      if (userIds.length === 0) return false;
+      const row = await db
+        .selectFrom('user_blocks')
+        .select('blocker_id')
+        .where((eb) =>
+          eb.or([
+            eb.and([eb('blocker_id', '=', userId), eb('blocked_id', 'in', userIds)]),
+            eb.and([eb('blocked_id', '=', userId), eb('blocker_id', 'in', userIds)]),
+          ]),
+        )
+        .executeTakeFirst();
+      return row !== undefined;
+    },
+
+    async block(db: Database, blockerId: string, blockedId: string, now: number): Promise<void> {
+      await db
+        .insertInto('user_blocks')
+        .values({ blocker_id: blockerId, blocked_id: blockedId, created_at: now })
+        .onConflict((oc) => oc.columns(['blocker_id', 'blocked_id']).doNothing())
+        .execute();
+    },
+
+    unblock: (db: Database, blockerId: string, blockedId: string) =>
+      db.deleteFrom('user_blocks').where('blocker_id', '=', blockerId).where('blocked_id', '=', blockedId).execute(),
+
+    blockedBy: async (db: Database, blockerId: string) =>
+      (await db.selectFrom('user_blocks').select('blocked_id').where('blocker_id', '=', blockerId).orderBy('created_at').orderBy('blocked_id').execute()).map(
+        (row) => row.blocked_id,
+      ),
+
+    /** Pins a message; false when it already was. */
+    async pin(db: Database, pin: { channel_id: string; message_id: string; pinned_by: string; pinned_at: number }): Promise<boolean> {
+      const result = await db.insertInto('pins').values(pin).onConflict((oc) => oc.columns(['channel_id', 'message_id']).doNothing()).executeTakeFirst();
+      return Number(result.numInsertedOrUpdatedRows ?? 0) > 0;
+    },
+
+    findPin: (db: Database, channelId: string, messageId: string) =>
+      db.selectFrom('pins').selectAll().where('channel_id', '=', channelId).where('message_id', '=', messageId).executeTakeFirst(),
+
+    unpin: (db: Database, channelId: string, messageId: string) => db.deleteFrom('pins').where('channel_id', '=', channelId).where('message_id', '=', messageId).execute(),
+
+    /** A channel's pinned live messages, the most recently pinned first. */
+    pinsOf: (db: Database, channelId: string, readerId: string) =>
+      db
+        .selectFrom('pins')
+        .innerJoin('messages', 'messages.id', 'pins.message_id')
+        .selectAll('messages')
+        .select(['pins.pinned_by', 'pins.pinned_at'])
+        .where('pins.channel_id', '=', channelId)
+        .where('messages.deleted_at', 'is', null)
+        .where(notBlockedBy(readerId))
+        .orderBy('pins.pinned_at', 'desc')
+        .orderBy('messages.seq', 'desc')
+        .execute(),
   };
 }
 

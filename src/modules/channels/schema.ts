@@ -48,6 +48,7 @@ export const MESSAGE_MAX = 4000;
 export const PostMessageBody = Type.Object({
   body: Type.String({ minLength: 1, maxLength: MESSAGE_MAX }),
   nonce: Type.Optional(Type.String({ minLength: 1, maxLength: 100 })),
+  reply_to: Type.Optional(Type.String({ pattern: '^[A-Za-z0-9._~-]{1,64}$', description: 'the id of a message of the same channel this one answers' })),
 });
 export type PostMessageInput = Static<typeof PostMessageBody>;
 
@@ -78,11 +79,26 @@ export const Channel = Type.Object({
   unread_count: Type.Optional(Type.Integer({ description: 'other people’s messages after last_read_seq' })),
   is_member: Type.Optional(Type.Boolean()),
   closed_at: Type.Optional(Type.String({ format: 'date-time', description: 'only on a closed channel (a forum room): history stays readable, posting is refused' })),
+  people: Type.Optional(Type.Array(Profile, { description: 'in a DM: the other people in it, with their names and photos (the DM is named after them)' })),
 });
 export type ChannelView = Static<typeof Channel>;
 
 export const Creator = Profile;
 export type CreatorView = ProfileView;
+
+/** The most people a group DM holds, the caller included. */
+export const DM_MAX_PEOPLE = 8;
+export const DirectBody = Type.Union([
+  Type.Object({ user_id: Id }),
+  Type.Object({ user_ids: Type.Array(Id, { minItems: 1, maxItems: DM_MAX_PEOPLE, uniqueItems: true, description: 'the others: 1 to 7 people (naming oneself too is allowed)' }) }),
+]);
+export type DirectInput = Static<typeof DirectBody>;
+
+export const UserParams = Type.Object({ id: Id });
+export const RepliesQuery = Type.Object({ after: Type.Optional(Seq), limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100 })) });
+export const BlockState = Type.Object({ user_id: Type.String(), blocked: Type.Boolean() });
+export const PinParams = Type.Object({ id: Id, message_id: Id });
+export const PinState = Type.Object({ channel_id: Type.String(), message_id: Type.String(), pinned: Type.Boolean() });
 
 /** Who someone is in a conversation (Talk now) room: an id that exists only in that room, and an alias. */
 export const Alias = Type.Object({ id: Type.String({ description: 'exists only in this room' }), alias: Type.String() });
@@ -92,6 +108,19 @@ export type AliasView = Static<typeof Alias>;
 export type TypistView = { user_id: string; username: string | null } | { user_id: string; alias: string };
 
 export const Reaction = Type.Object({ emoji: Type.String(), count: Type.Integer(), me: Type.Optional(Type.Boolean()) });
+
+/** How much of the original a reply shows. */
+export const QUOTE_MAX = 140;
+export const Quote = Type.Object(
+  {
+    id: Type.String(),
+    creator: Type.Union([Creator, Alias, Type.Null()]),
+    body: Type.String({ description: `the original's current text, cut at ${QUOTE_MAX} characters; empty once it was deleted` }),
+    deleted: Type.Boolean(),
+  },
+  { description: 'a short quote of the message replied to, as it is now' },
+);
+export type QuoteView = Static<typeof Quote>;
 
 export const Message = Type.Object({
   id: Type.String(),
@@ -104,10 +133,11 @@ export const Message = Type.Object({
   edited_at: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
   nonce: Type.Union([Type.String(), Type.Null()]),
   reactions: Type.Array(Reaction),
-  reply_to: Type.Null(),
-  quote: Type.Null(),
-  reply_count: Type.Integer(),
-  mentions: Type.Array(Type.String()),
+  reply_to: Type.Union([Type.String(), Type.Null()]),
+  quote: Type.Union([Quote, Type.Null()]),
+  reply_count: Type.Integer({ description: 'live replies to this message (its thread)' }),
+  mentions: Type.Array(Type.String(), { description: 'ids of the people @named in the body who can read the channel' }),
+  mentions_channel: Type.Optional(Type.Boolean({ description: 'true when the body says @channel and it notified the members' })),
 });
 export type MessageView = Static<typeof Message>;
 
@@ -137,4 +167,11 @@ export const ConversationMember = Type.Composite([Alias, Type.Object({ joined_at
 export type ConversationMemberView = Static<typeof ConversationMember>;
 
 export const ReadMarker = Type.Object({ channel_id: Type.String(), last_read_seq: Type.Integer(), unread_count: Type.Integer() });
+export const Pin = Type.Object({
+  message: Message,
+  pinned_by: Type.Union([Type.String(), Type.Null()], { description: 'who pinned it (null once their account is gone)' }),
+  pinned_at: Type.String({ format: 'date-time' }),
+});
+export type PinView = Static<typeof Pin>;
+
 export const MessageReactions = Type.Object({ message_id: Type.String(), reactions: Type.Array(Reaction) });

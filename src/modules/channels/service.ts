@@ -4,24 +4,28 @@ import { iso, type Clock } from '../../platform/clock.js';
 import { RiffError } from '../../platform/errors.js';
 import type { Identity } from '../../platform/http/auth.js';
 import type { RateLimiter } from '../../platform/http/rate-limit.js';
-import type { ChannelEventFrame, ChannelFrame, ResourceFrameType, RoomClosedFrame } from '../../platform/gateway/protocol.js';
+import type { ChannelEventFrame, ChannelFrame, PinChange, ResourceFrameType, RoomClosedFrame } from '../../platform/gateway/protocol.js';
 import type { IdGenerator } from '../../platform/ids.js';
 import { afterCommit, inTransaction, uniqueViolation, type Database } from '../../platform/storage/database.js';
 import { GENERAL_CHANNEL_ID } from '../../platform/storage/migrations/0002_channels.js';
 import type { ChannelEventRow, ChannelRow, MessageRow, UserRow } from '../../platform/storage/tables.js';
 import { displayName, type AccountsService, type PublicProfile } from '../accounts/index.js';
-import { groupReactions, presentChannel, presentItem, type RoomAliases } from './present.js';
+import type { Notice } from '../notifications/index.js';
+import { groupReactions, presentChannel, presentItem, type RoomAliases, type StoredMentions, type Threads } from './present.js';
 import type { ChannelsRepository } from './repository.js';
 import {
+  DM_MAX_PEOPLE,
   MESSAGE_MAX,
   type AliasView,
   type AnnouncementView,
   type ChannelView,
   type ConversationMemberView,
   type CreateChannelInput,
+  type DirectInput,
   type HistoryItemView,
   type MemberView,
   type MessageView,
+  type PinView,
   type PostMessageInput,
   type TypistView,
   type UpdateChannelInput,
@@ -35,6 +39,8 @@ export interface ChannelsDeps {
   repo: ChannelsRepository;
   limiter: RateLimiter;
   messageRate: RateRule;
+  /** Tells people about a message inside its transaction (mentions, replies, DMs). */
+  notify: (trx: Database, notices: Notice[]) => Promise<void>;
 }
 
 
@@ -65,6 +71,19 @@ function checkedBody(text: string): string {
   return body;
 }
 const DEFAULT_SEARCH = 50;
+const DEFAULT_REPLIES = 100;
+/** In a channel bigger than this, only its creator and admins may notify everyone with `@channel`. */
+export const OPEN_CHANNEL_MENTION_MAX = 20;
+
+/** `@name`s in a body, lower-cased, once each; a trailing `.` or `-` ends a sentence, not a name. */
+function namesIn(body: string): string[] {
+  const names = new Set<string>();
+  for (const match of body.matchAll(/(?<![\w@.])@([A-Za-z0-9_.-]{1,33})/g)) {
+    const name = match[1]!.replace(/[.-]+$/, '').toLowerCase();
+    if (name.length >= 3 && name.length <= 32) names.add(name);
+  }
+  return [...names];
+}
 
 export function channelsService(deps: ChannelsDeps) {
   const { clock, ids, bus, accounts, repo } = deps;
@@ -87,7 +106,65 @@ export function channelsService(deps: ChannelsDeps) {
     const profiles = await accounts.profiles(db, rows.flatMap((r) => (r.author_id && !aliases.has(r.channel_id) ? [r.author_id] : [])));
     const messageIds = rows.filter((r) => r.kind === 'message').map((r) => r.id);
     const reactions = groupReactions(await repo.reactionCounts(db, messageIds, viewerId), viewerId !== undefined);
-    return rows.map((row) => presentItem(row, profiles, reactions, aliases));
+    const threads = await threadsOf(db, rows);
+    const quoted = [...threads.parents.values()].flatMap((parent) => (parent.author_id && !aliases.has(parent.channel_id) && !profiles.has(parent.author_id) ? [parent.author_id] : []));
+    for (const [id, profile] of await accounts.profiles(db, quoted)) profiles.set(id, profile);
+    return rows.map((row) => presentItem(row, profiles, reactions, aliases, threads));
+  }
+
+  /** The originals these items reply to, and how many replies each item has. */
+  async function threadsOf(db: Database, rows: MessageRow[]): Promise<Threads> {
+    const parentIds = [...new Set(rows.flatMap((row) => (row.reply_to ? [row.reply_to] : [])))];
+    const parents = new Map((await repo.findMessages(db, parentIds)).map((row) => [row.id, row]));
+    const replyCounts = await repo.replyCounts(db, rows.filter((row) => row.kind === 'message').map((row) => row.id));
+    return { parents, replyCounts };
+  }
+
+  /** The original a reply answers: a live message of the same channel. */
+  async function repliedTo(db: Database, channelId: string, messageId: string): Promise<MessageRow> {
+    const parent = await repo.findMessage(db, messageId);
+    if (!parent || parent.channel_id !== channelId || parent.kind !== 'message') {
+      throw new RiffError('validation_failed', 'reply_to must be a message of this channel', [{ field: 'reply_to', message: 'is not a message of this channel' }]);
+    }
+    return parent;
+  }
+
+  /**
+   * Who a body names and can read the channel (its members; in a public channel anyone
+   * registered), and whether its `@channel` counts: from its creator or an admin, or anyone in a
+   * channel of up to OPEN_CHANNEL_MENTION_MAX people. Conversation rooms have no names to mention.
+   */
+  async function mentionsIn(db: Database, me: Identity, channel: ChannelRow, body: string): Promise<StoredMentions | null> {
+    if (channel.kind === 'conversation') return null;
+    const names = namesIn(body);
+    if (names.length === 0) return null;
+    const named = await repo.usersNamed(db, names.filter((name) => name !== 'channel'), channel.id);
+    const userIds = named.filter((user) => user.member_id !== null || channel.private === 0).map((user) => user.id);
+    const everyone =
+      names.includes('channel') &&
+      (channel.creator_id === me.userId || me.role === 'admin' || (await repo.memberCount(db, channel.id)) <= OPEN_CHANNEL_MENTION_MAX);
+    if (userIds.length === 0 && !everyone) return null;
+    return { user_ids: userIds, ...(everyone ? { channel: true as const } : {}) };
+  }
+
+  /**
+   * What a new message tells people: the named (once each, even if also replied to or in a DM),
+   * everyone in the channel for `@channel`, the author of the original for a reply, and the others
+   * in a DM. Never the author.
+   */
+  async function noticesFor(db: Database, me: Identity, channel: ChannelRow, row: MessageRow, mentions: StoredMentions | null, parent: MessageRow | undefined, alreadyNamed: ReadonlySet<string> = new Set()): Promise<Notice[]> {
+    const notices = new Map<string, Notice>();
+    const data = { snippet: [...row.body].slice(0, 140).join(''), channel_name: channel.name };
+    const add = (userId: string, type: Notice['type'], broad = false) => {
+      if (userId === me.userId || notices.has(userId) || alreadyNamed.has(userId)) return;
+      notices.set(userId, { userId, type, channelId: channel.id, messageId: row.id, actorId: me.userId, data, broad });
+    };
+    for (const userId of mentions?.user_ids ?? []) add(userId, 'mention');
+    if (parent?.author_id) add(parent.author_id, 'reply');
+    const memberIds = mentions?.channel || channel.kind === 'dm' ? (await repo.memberIdsOf(db, [channel.id])).map((m) => m.user_id) : [];
+    if (channel.kind === 'dm') for (const userId of memberIds) add(userId, 'dm');
+    if (mentions?.channel) for (const userId of memberIds) add(userId, 'mention', true);
+    return [...notices.values()];
   }
 
   /** The aliases of whichever of these channels are conversation rooms. */
@@ -136,13 +213,20 @@ export function channelsService(deps: ChannelsDeps) {
   }
 
   /** A new item of a channel's history, at the log's `seq`. */
-  const historyRow = (channelId: string, seq: number, now: number, item: Pick<MessageRow, 'kind' | 'author_id' | 'body' | 'nonce' | 'announcement'>): MessageRow => ({
+  const historyRow = (
+    channelId: string,
+    seq: number,
+    now: number,
+    item: Pick<MessageRow, 'kind' | 'author_id' | 'body' | 'nonce' | 'announcement'> & Partial<Pick<MessageRow, 'reply_to' | 'mentions'>>,
+  ): MessageRow => ({
     id: ids.next(),
     channel_id: channelId,
     seq,
     created_at: now,
     edited_at: null,
     deleted_at: null,
+    reply_to: null,
+    mentions: null,
     ...item,
   });
 
@@ -206,6 +290,8 @@ export function channelsService(deps: ChannelsDeps) {
       }
       case 'room.closed':
         return { type, channel_id, seq, data: { room_id: channel_id } };
+      case 'pin.updated':
+        return { type, channel_id, seq, data: JSON.parse(event.payload ?? '{}') as PinChange };
       default: {
         const unknown: never = type;
         throw new Error(`no frame for log row type ${String(unknown)}`);
@@ -280,15 +366,27 @@ export function channelsService(deps: ChannelsDeps) {
       }
       assertOpen(locked);
       await assertConversing(trx, channel);
+      if (channel.kind === 'dm') await assertNotBlocked(trx, me, channel);
       await deps.limiter.consume(`messages:${me.userId}`, deps.messageRate);
       if (!member) {
         assertOpenMembership(channel);
         await join(trx, channel, await profileOf(trx, me.userId));
       }
+      const parent = input.reply_to === undefined ? undefined : await repliedTo(trx, channelId, input.reply_to);
+      const mentions = await mentionsIn(trx, me, channel, input.body);
       const now = clock.now();
       const seq = await repo.nextSeq(trx, channelId, now);
-      const row = historyRow(channelId, seq, now, { kind: 'message', author_id: me.userId, body: input.body, nonce: input.nonce ?? null, announcement: null });
+      const row = historyRow(channelId, seq, now, {
+        kind: 'message',
+        author_id: me.userId,
+        body: input.body,
+        nonce: input.nonce ?? null,
+        announcement: null,
+        reply_to: parent?.id ?? null,
+        mentions: mentions && JSON.stringify(mentions),
+      });
       await repo.insertMessage(trx, row);
+      await deps.notify(trx, await noticesFor(trx, me, channel, row, mentions, parent));
       await repo.indexMessage(trx, row.id, row.body);
       await repo.insertEvent(trx, { channel_id: channelId, seq, type: 'message.created', message_id: row.id, payload: null, created_at: now });
       await repo.moveReadMarker(trx, channelId, me.userId, seq);
@@ -301,8 +399,39 @@ export function channelsService(deps: ChannelsDeps) {
   /** A retried send returns the original; the same nonce on something else is a conflict. */
   async function sameSend(db: Database, existing: MessageRow, channelId: string, input: PostMessageInput, me: Identity): Promise<MessageView> {
     if (existing.deleted_at !== null) throw new RiffError('nonce_reused', 'This nonce belonged to a message that has since been deleted');
-    if (existing.channel_id !== channelId || existing.body !== input.body) throw new RiffError('nonce_reused');
+    if (existing.channel_id !== channelId || existing.body !== input.body || existing.reply_to !== (input.reply_to ?? null)) throw new RiffError('nonce_reused');
     return presentOne(db, existing, me.userId);
+  }
+
+  /** Nobody writes into a two-person DM across a block, whichever of the two blocked the other. */
+  async function assertNotBlocked(db: Database, me: Identity, channel: ChannelRow): Promise<void> {
+    const others = (await repo.memberIdsOf(db, [channel.id])).map((m) => m.user_id).filter((id) => id !== me.userId);
+    if (others.length === 1 && (await repo.blockedBetween(db, me.userId, others))) throw new RiffError('blocked');
+  }
+
+  /** Channels as `me` sees them: a DM is named after the others in it and shows them. */
+  async function presentFor(db: Database, me: Identity, rows: ChannelRow[]): Promise<ChannelView[]> {
+    const direct = rows.filter((row) => row.kind === 'dm');
+    const members = await repo.memberIdsOf(db, direct.map((row) => row.id));
+    const profiles = await accounts.profiles(db, [...new Set(members.map((m) => m.user_id))]);
+    return rows.map((row) => {
+      const view = presentChannel(row);
+      if (row.kind !== 'dm') return view;
+      const people = members.flatMap((m) => {
+        const profile = m.channel_id === row.id && m.user_id !== me.userId ? profiles.get(m.user_id) : undefined;
+        if (!profile) return [];
+        const { role: _role, ...shown } = profile;
+        return [shown];
+      });
+      return { ...view, name: people.map((person) => displayName(person)).join(', ') || 'Just you', people };
+    });
+  }
+
+  /** One channel as `me` sees it, with my marker and unread count when I am in it. */
+  async function viewOf(db: Database, me: Identity, row: ChannelRow): Promise<ChannelView> {
+    const [view] = await presentFor(db, me, [row]);
+    const marker = await repo.unreadFor(db, row.id, me.userId);
+    return { ...view!, is_member: marker !== undefined, ...(marker ? { last_read_seq: marker.last_read_seq, unread_count: Number(marker.unread_count) } : {}) };
   }
 
   /** Heads, last activity, closing and members of these channels (unknown ones are left out). */
@@ -467,6 +596,9 @@ export function channelsService(deps: ChannelsDeps) {
       return seq;
     },
 
+    /** Whether `me` is in the channel; throws the REST errors when they may not see it at all. */
+    isMember: async (db: Database, me: Identity, channelId: string) => (await access(db, me, channelId)).member,
+
     /** The channel's head if `me` may follow it live; throws the REST errors otherwise. */
     async followable(db: Database, me: Identity, channelId: string): Promise<number> {
       return (await access(db, me, channelId)).channel.last_seq;
@@ -495,7 +627,101 @@ export function channelsService(deps: ChannelsDeps) {
 
     async list(db: Database, me: Identity): Promise<ChannelView[]> {
       const rows = await repo.listForMember(db, me.userId);
-      return rows.map((row) => ({ ...presentChannel(row), last_read_seq: row.last_read_seq, unread_count: Number(row.unread_count), is_member: true }));
+      const views = await presentFor(db, me, rows);
+      return rows.map((row, i) => ({ ...views[i]!, last_read_seq: row.last_read_seq, unread_count: Number(row.unread_count), is_member: true }));
+    },
+
+    /**
+     * Gets or creates the one DM of exactly the caller and these people. Asking again, even at the
+     * same moment, finds the same channel: its key (the sorted member ids) is unique.
+     */
+    async openDirect(db: Database, me: Identity, input: DirectInput): Promise<{ channel: ChannelView; created: boolean }> {
+      const others = [...new Set('user_id' in input ? [input.user_id] : input.user_ids)].filter((id) => id !== me.userId);
+      if (others.length === 0) throw new RiffError('validation_failed', 'Name someone else to message', [{ field: 'user_id', message: 'must not be yourself' }]);
+      if (others.length > DM_MAX_PEOPLE - 1) throw new RiffError('validation_failed', `A group DM holds at most ${DM_MAX_PEOPLE} people`, [{ field: 'user_ids' }]);
+      const people = [me.userId, ...others].sort();
+      const key = people.join(',');
+      const existing = async (trx: Database) => {
+        const row = await repo.findDirect(trx, key);
+        return row && { channel: await viewOf(trx, me, row), created: false };
+      };
+      try {
+        return await inTransaction(db, async (trx) => {
+          const found = await existing(trx);
+          if (found) return found;
+          const profiles = await accounts.profiles(trx, others);
+          const unknown = others.filter((id) => profiles.get(id) === undefined || profiles.get(id)?.role === 'guest');
+          if (unknown.length > 0) throw new RiffError('not_found', 'No such user', unknown.map((id) => ({ field: 'user_ids', user_id: id })));
+          if (await repo.blockedBetween(trx, me.userId, others)) throw new RiffError('blocked');
+          const creator = await profileOf(trx, me.userId);
+          const now = clock.now();
+          const id = ids.next();
+          await repo.insertChannel(trx, { id, kind: 'dm', name: '', description: '', private: 1, creator_id: me.userId, created_at: now, updated_at: now, last_activity_at: now, direct_key: key });
+          for (const userId of people) await repo.addMember(trx, id, userId, now);
+          const item = await announce(trx, { id }, 'announcement', { type: 'channel_created', user_id: me.userId }, `${displayName(creator)} started this conversation`);
+          for (const userId of people) membershipAfterCommit(trx, id, userId, true, item.seq);
+          return { channel: await viewOf(trx, me, (await repo.findChannel(trx, id))!), created: true };
+        });
+      } catch (error) {
+        // Both asked at once and the other committed first: theirs is the one.
+        if (!uniqueViolation(error)) throw error;
+        const found = await existing(db);
+        if (!found) throw error;
+        return found;
+      }
+    },
+
+    /** Blocks or unblocks someone: no DMs between us; what they write is left out of my history, search and unread counts. */
+    async setBlocked(db: Database, me: Identity, userId: string, blocked: boolean): Promise<{ user_id: string; blocked: boolean }> {
+      if (userId === me.userId) throw new RiffError('validation_failed', 'You cannot block yourself', [{ field: 'id' }]);
+      await profileOf(db, userId);
+      if (blocked) await repo.block(db, me.userId, userId, clock.now());
+      else await repo.unblock(db, me.userId, userId);
+      return { user_id: userId, blocked };
+    },
+
+    /** The people I blocked, in the order I blocked them. */
+    async blocked(db: Database, me: Identity): Promise<PublicProfile[]> {
+      const ids = await repo.blockedBy(db, me.userId);
+      const profiles = await accounts.profiles(db, ids);
+      return ids.flatMap((id) => {
+        const profile = profiles.get(id);
+        if (!profile) return [];
+        const { role: _role, ...shown } = profile;
+        return [shown];
+      });
+    },
+
+    /** Pins or unpins a message of the channel: members pin; the pinner, the channel's creator (a meetup's organizer) or an admin unpins. */
+    async setPinned(db: Database, me: Identity, channelId: string, messageId: string, pinned: boolean): Promise<{ channel_id: string; message_id: string; pinned: boolean }> {
+      return inTransaction(db, async (trx) => {
+        const { channel, member } = await access(trx, me, channelId);
+        if (channel.kind === 'conversation') throw new RiffError('channel_protected', 'Talk-now conversations have no pins');
+        if (!member) throw new RiffError('forbidden', 'Join the channel to pin messages in it');
+        const message = await repo.findMessage(trx, messageId);
+        if (!message || message.channel_id !== channelId || message.kind !== 'message') throw new RiffError('not_found', 'No such message in this channel');
+        assertOpen(await repo.lockChannel(trx, channelId));
+        const existing = await repo.findPin(trx, channelId, messageId);
+        if (pinned === (existing !== undefined)) return { channel_id: channelId, message_id: messageId, pinned };
+        if (pinned) {
+          await repo.pin(trx, { channel_id: channelId, message_id: messageId, pinned_by: me.userId, pinned_at: clock.now() });
+        } else {
+          if (existing!.pinned_by !== me.userId && channel.creator_id !== me.userId && me.role !== 'admin') {
+            throw new RiffError('forbidden', 'Only who pinned it or the channel’s creator can unpin this');
+          }
+          await repo.unpin(trx, channelId, messageId);
+        }
+        const change: PinChange = { message_id: messageId, pinned, user_id: me.userId };
+        await logChange(trx, channelId, messageId, change, (seq) => ({ type: 'pin.updated', channel_id: channelId, seq, data: change }));
+        return { channel_id: channelId, message_id: messageId, pinned };
+      });
+    },
+
+    async pins(db: Database, me: Identity, channelId: string): Promise<PinView[]> {
+      await access(db, me, channelId);
+      const rows = await repo.pinsOf(db, channelId, me.userId);
+      const items = await present(db, rows.map(({ pinned_by: _by, pinned_at: _at, ...message }) => message), me.userId);
+      return rows.map((row, i) => ({ message: items[i] as MessageView, pinned_by: row.pinned_by, pinned_at: iso(row.pinned_at) }));
     },
 
     async discover(db: Database, me: Identity, q: string | undefined): Promise<ChannelView[]> {
@@ -527,6 +753,7 @@ export function channelsService(deps: ChannelsDeps) {
           last_seq: 0,
           last_activity_at: now,
           closed_at: null,
+          direct_key: null,
         };
         await repo.insertChannel(trx, channel);
         for (const id of [me.userId, ...others]) {
@@ -625,7 +852,7 @@ export function channelsService(deps: ChannelsDeps) {
 
     async history(db: Database, me: Identity, channelId: string, cursor: { before?: number; after?: number; limit?: number }) {
       await access(db, me, channelId);
-      const page = await repo.history(db, channelId, { ...cursor, limit: cursor.limit ?? DEFAULT_HISTORY });
+      const page = await repo.history(db, channelId, { ...cursor, limit: cursor.limit ?? DEFAULT_HISTORY, readerId: me.userId });
       return { items: await present(db, page.items, me.userId), more: page.more };
     },
 
@@ -662,7 +889,15 @@ export function channelsService(deps: ChannelsDeps) {
         const now = clock.now();
         await repo.editMessage(trx, message, body, now);
         await repo.indexMessage(trx, message.id, body);
-        const edited = { ...message, body, edited_at: now };
+        // Names added by the edit are told; those named before were told already.
+        const before = message.mentions ? (JSON.parse(message.mentions) as StoredMentions) : null;
+        const mentions = await mentionsIn(trx, me, where.channel, body);
+        const stored = mentions && JSON.stringify(mentions);
+        if (stored !== message.mentions) await repo.setMentions(trx, message.id, stored);
+        const edited = { ...message, body, edited_at: now, mentions: stored };
+        const told = new Set([...(before?.user_ids ?? []), ...(before?.channel ? (await repo.memberIdsOf(trx, [message.channel_id])).map((m) => m.user_id) : [])]);
+        const fresh = mentions && { user_ids: mentions.user_ids, ...(mentions.channel && !before?.channel ? { channel: true as const } : {}) };
+        await deps.notify(trx, (await noticesFor(trx, me, where.channel, edited, fresh, undefined, told)).filter((notice) => notice.type === 'mention'));
         const data = await presentOne(trx, edited);
         await logChange(trx, message.channel_id, message.id, undefined, (seq) => ({ type: 'message.updated', channel_id: message.channel_id, seq, data }));
         return presentOne(trx, edited, me.userId);
@@ -702,6 +937,14 @@ export function channelsService(deps: ChannelsDeps) {
         }
         return { message_id: message.id, reactions: await reactionsOf(trx, message.id, me.userId) };
       });
+    },
+
+    /** The thread under a message: its live replies, oldest first (after `after`, a reply's seq). */
+    async replies(db: Database, me: Identity, messageId: string, page: { after?: number; limit?: number }): Promise<{ items: MessageView[]; more: boolean }> {
+      const { message } = await readableMessage(db, me, messageId);
+      const limit = page.limit ?? DEFAULT_REPLIES;
+      const rows = await repo.replies(db, message.id, me.userId, { after: page.after, limit: limit + 1 });
+      return { items: (await present(db, rows.slice(0, limit), me.userId)) as MessageView[], more: rows.length > limit };
     },
 
     async search(db: Database, me: Identity, filter: { q: string; channelId?: string; before?: string; limit?: number }): Promise<MessageView[]> {

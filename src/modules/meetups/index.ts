@@ -1,3 +1,3 @@
 export { meetupsRepository } from './repository.js';
 export { meetupsRoutes } from './routes.js';
-export { meetupsService, POLL_DEADLINE, type MeetupsService } from './service.js';
+export { MEETUP_REMINDER, meetupsService, POLL_DEADLINE, type MeetupsService } from './service.js';

@@ -9,6 +9,7 @@ import { inTransaction, type Database } from '../../platform/storage/database.js
 import type { EventRow, EventsTable, PollParticipantRow, PollRow, RsvpRow, RsvpStatus, UserRow } from '../../platform/storage/tables.js';
 import { displayName, presentUser, type AccountsService, type UserView } from '../accounts/index.js';
 import type { ChannelsService } from '../channels/index.js';
+import type { Notice } from '../notifications/index.js';
 import { icsCalendar, zoneSpelling } from './calendar.js';
 import { pollLabels, presentEvent, presentPoll, presentRsvp, tally } from './present.js';
 import type { EventFilter, EventListing, MeetupsRepository } from './repository.js';
@@ -33,12 +34,20 @@ export interface MeetupsDeps {
   accounts: AccountsService;
   channels: ChannelsService;
   jobs: Pick<Scheduler, 'schedule' | 'cancel'>;
+  /** Tells people about their meetups (inside the transaction of the change). */
+  notify: (trx: Database, notices: Notice[]) => Promise<void>;
   repo: MeetupsRepository;
 }
 
 /** The scheduler's job kind that closes a poll at its `closes_at`. */
 export const POLL_DEADLINE = 'meetups.poll_deadline';
 const pollJobKey = (pollId: string) => `poll:${pollId}`;
+
+/** The scheduler's job kind that reminds the people going, a day and an hour before. */
+export const MEETUP_REMINDER = 'meetups.reminder';
+const REMINDER_LEADS = { '24h': 24 * 3_600_000, '1h': 3_600_000 } as const;
+type ReminderLead = keyof typeof REMINDER_LEADS;
+const reminderJobKey = (eventId: string, lead: ReminderLead) => `reminder:${eventId}:${lead}`;
 
 const DEFAULT_PAGE = 50;
 const FEED_LIMIT = 1000;
@@ -95,7 +104,29 @@ const fieldNames: Record<keyof UpdateEventInput, string> = {
 
 
 export function meetupsService(deps: MeetupsDeps) {
-  const { clock, ids, accounts, channels, jobs, repo } = deps;
+  const { clock, ids, accounts, channels, jobs, notify, repo } = deps;
+
+  /** What a meetup notification shows without another request. */
+  const aboutEvent = (event: EventRow, extra: Record<string, unknown> = {}) => ({ event_title: event.title, starts_at: iso(event.starts_at), time_zone: event.time_zone, location: event.location, ...extra });
+
+  /** Tells everyone going, maybe going or waiting (but `actorId`) about a change of their meetup. */
+  async function tellAttendees(trx: Database, event: EventRow, type: Notice['type'], actorId: string | undefined, extra: Record<string, unknown> = {}, only?: readonly string[]): Promise<void> {
+    const people = only ?? (await repo.attendees(trx, event.id)).filter((r) => r.status !== 'not_going').map((r) => r.user_id);
+    await notify(
+      trx,
+      people.filter((userId) => userId !== actorId).map((userId) => ({ userId, type, eventId: event.id, channelId: event.channel_id, actorId, data: aboutEvent(event, extra), broad: true })),
+    );
+  }
+
+  /** Schedules (or moves) the reminders of a meetup a day and an hour before it starts; those already past are dropped. */
+  async function scheduleReminders(trx: Database, event: Pick<EventRow, 'id' | 'starts_at'>): Promise<void> {
+    const now = clock.now();
+    for (const [lead, ms] of Object.entries(REMINDER_LEADS) as Array<[ReminderLead, number]>) {
+      const runAt = event.starts_at - ms;
+      if (runAt > now) await jobs.schedule(trx, { kind: MEETUP_REMINDER, key: reminderJobKey(event.id, lead), runAt, payload: { event_id: event.id, lead, starts_at: event.starts_at } });
+      else await jobs.cancel(trx, reminderJobKey(event.id, lead));
+    }
+  }
 
   async function registeredUser(db: Database, userId: string): Promise<UserRow> {
     const user = (await accounts.users(db, [userId])).get(userId);
@@ -162,6 +193,7 @@ export function meetupsService(deps: MeetupsDeps) {
       const next = await repo.nextWaitlisted(trx, event.id);
       if (!next) return;
       await recordRsvp(trx, event, await registeredUser(trx, next.user_id), 'going', next, true);
+      await notify(trx, [{ userId: next.user_id, type: 'rsvp_promoted', eventId: event.id, channelId: event.channel_id, data: aboutEvent(event) }]);
       going++;
     }
   }
@@ -224,6 +256,10 @@ export function meetupsService(deps: MeetupsDeps) {
       fields: { type: 'poll_closed', event_id: event.id, poll_id: poll.id, winner_index: winner, tie: cause === 'decided' && top > 0 && winner === null },
       body,
     });
+    if (cause === 'decided') {
+      const winning = winner === null ? null : optionText(poll, event, winner);
+      await tellAttendees(trx, event, 'poll_closed', undefined, { poll_id: poll.id, question: poll.question, winner_index: winner, winner: winning }, participants.map((p) => p.user_id));
+    }
     if (winner !== null && decisive) await carryOut(trx, event, closed, winner);
     return closed;
   }
@@ -238,10 +274,13 @@ export function meetupsService(deps: MeetupsDeps) {
       const moved = { starts_at: event.starts_at + delta, ends_at: event.ends_at === null ? null : event.ends_at + delta };
       await repo.updateEvent(trx, event.id, { ...moved, updated_at: now });
       await logEvent(trx, event, { type: 'event_rescheduled', poll_id: poll.id, starts_at: iso(moved.starts_at) }, `The meetup moved to ${localTime(moved.starts_at, event.time_zone)}, as the poll decided`);
+      await tellAttendees(trx, { ...event, ...moved }, 'event_changed', undefined, { changes: ['starts_at'], poll_id: poll.id });
+      await scheduleReminders(trx, { id: event.id, starts_at: moved.starts_at });
     } else {
       if (label === event.location) return;
       await repo.updateEvent(trx, event.id, { location: label, updated_at: now });
       await logEvent(trx, event, { type: 'event_relocated', poll_id: poll.id, location: label }, `The meetup moved to ${label}, as the poll decided`);
+      await tellAttendees(trx, { ...event, location: label }, 'event_changed', undefined, { changes: ['location'], poll_id: poll.id });
     }
   }
 
@@ -318,6 +357,7 @@ export function meetupsService(deps: MeetupsDeps) {
           updated_at: now,
         });
         await repo.saveRsvp(trx, { event_id: id, user_id: me.userId, status: 'going', ordinal: 1, created_at: now, updated_at: now });
+        await scheduleReminders(trx, { id, starts_at: startsAt });
         return eventView(trx, id, me.userId);
       });
     },
@@ -365,6 +405,8 @@ export function meetupsService(deps: MeetupsDeps) {
         const by = displayName(await registeredUser(trx, me.userId));
         const names = changed.filter((f) => f !== 'ends_at' || !changed.includes('starts_at')).map((f) => fieldNames[f]);
         await logEvent(trx, next, { type: 'event_updated', user_id: me.userId, changes: changed }, `${by} changed the meetup’s ${names.join(', ')}`);
+        await tellAttendees(trx, next, 'event_changed', me.userId, { changes: changed });
+        if (changed.includes('starts_at')) await scheduleReminders(trx, next);
         if (changed.includes('capacity') && (next.capacity === null || (event.capacity !== null && next.capacity > event.capacity))) await fillSeats(trx, next);
         return eventView(trx, eventId, me.userId);
       });
@@ -380,6 +422,8 @@ export function meetupsService(deps: MeetupsDeps) {
         await repo.updateEvent(trx, eventId, { status: 'cancelled', updated_at: cancelled.updated_at });
         const by = displayName(await registeredUser(trx, me.userId));
         await logEvent(trx, cancelled, { type: 'event_cancelled', user_id: me.userId }, `${by} cancelled the meetup`);
+        await tellAttendees(trx, cancelled, 'event_cancelled', me.userId);
+        for (const lead of Object.keys(REMINDER_LEADS) as ReminderLead[]) await jobs.cancel(trx, reminderJobKey(eventId, lead));
         for (const poll of await repo.openPollsOf(trx, eventId)) await close(trx, poll, cancelled, 'cancelled');
         return eventView(trx, eventId, me.userId);
       });
@@ -464,6 +508,7 @@ export function meetupsService(deps: MeetupsDeps) {
           fields: { type: 'poll_opened', event_id: eventId, poll_id: poll.id, kind: poll.kind, user_id: me.userId },
           body: `${by} opened a poll: “${poll.question}”`,
         });
+        await tellAttendees(trx, event, 'poll_opened', me.userId, { poll_id: poll.id, question: poll.question, kind: poll.kind }, voters);
         return presentPoll(poll, participants, me.userId);
       });
     },
@@ -509,6 +554,31 @@ export function meetupsService(deps: MeetupsDeps) {
       await inTransaction(db, async (trx) => {
         const { poll, event } = await lockedPoll(trx, pollId);
         if (poll.status === 'open') await close(trx, poll, event, 'decided');
+      });
+    },
+
+    /**
+     * The scheduler's reminder job: the people going hear of their meetup once per lead and start
+     * time, however often the job runs (a retry, another node); a moved or cancelled meetup's old
+     * reminder does nothing.
+     */
+    async remind(db: Database, payload: unknown): Promise<void> {
+      const { event_id: eventId, lead, starts_at: startsAt } = payload as { event_id: string; lead: ReminderLead; starts_at: number };
+      await inTransaction(db, async (trx) => {
+        const event = await repo.findEvent(trx, eventId);
+        if (!event || event.status !== 'scheduled' || event.starts_at !== startsAt) return;
+        const going = (await repo.attendees(trx, eventId)).filter((r) => r.status === 'going');
+        await notify(
+          trx,
+          going.map((r) => ({
+            userId: r.user_id,
+            type: 'reminder',
+            eventId,
+            channelId: event.channel_id,
+            data: aboutEvent(event, { lead }),
+            dedupeKey: `reminder:${eventId}:${lead}:${startsAt}:${r.user_id}`,
+          })),
+        );
       });
     },
 

@@ -454,6 +454,7 @@ export function createGateway(http: HttpServer, deps: GatewayDeps): Gateway {
   function deliverToUser(connection: Connection, frame: UserFrame): void {
     switch (frame.type) {
       case 'queue.matched':
+      case 'notification':
         connection.send(frame);
         return;
       case 'room.closed':

@@ -7,6 +7,7 @@ import { TypeCompiler, type TypeCheck } from '@sinclair/typebox/compiler';
 import type { UserView } from '../../modules/accounts/schema.js';
 import type { AnnouncementView, ChannelView, MessageView, TypistView } from '../../modules/channels/schema.js';
 import type { MatchView } from '../../modules/matching/schema.js';
+import type { NotificationView } from '../../modules/notifications/schema.js';
 
 const Id = Type.String({ pattern: '^[A-Za-z0-9._~-]{1,64}$' });
 const ChatNumber = Type.Integer({ minimum: 1 });
@@ -77,6 +78,12 @@ export interface ReactionChange {
   reacted: boolean;
 }
 
+export interface PinChange {
+  message_id: string;
+  pinned: boolean;
+  user_id: string;
+}
+
 /** Changes other modules log in their channels; `data` is the resource as it was then (a meetup, an RSVP, a poll). */
 export type ResourceFrameType = 'event.updated' | 'rsvp.updated' | 'poll.updated' | 'poll.closed';
 
@@ -86,6 +93,7 @@ export type ChannelEventFrame =
   | SeqFrame<'message.created' | 'message.updated', MessageView>
   | SeqFrame<'message.deleted', { id: string }>
   | SeqFrame<'reaction.updated', ReactionChange>
+  | SeqFrame<'pin.updated', PinChange>
   | SeqFrame<'announcement' | 'member.joined' | 'member.left', AnnouncementView>
   | (SeqFrame<'channel.updated', ChannelView> & { announcement: AnnouncementView })
   | RoomClosedFrame;
@@ -94,7 +102,7 @@ export type ChannelEventFrame =
 export type RoomClosedFrame = SeqFrame<'room.closed', { room_id: string }>;
 
 /** Frames for one user's sockets wherever they are, carried on the user's bus topic. */
-export type UserFrame = { type: 'queue.matched'; data: MatchView } | RoomClosedFrame;
+export type UserFrame = { type: 'queue.matched'; data: MatchView } | { type: 'notification'; data: NotificationView } | RoomClosedFrame;
 
 /** Frames for a channel's subscribers that are not log rows (no seq). */
 export type ChannelSignalFrame =

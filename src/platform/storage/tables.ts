@@ -9,6 +9,10 @@ export interface Tables {
   sessions: SessionsTable;
   channels: ChannelsTable;
   channel_members: ChannelMembersTable;
+  user_blocks: UserBlocksTable;
+  pins: PinsTable;
+  notifications: NotificationsTable;
+  notification_settings: NotificationSettingsTable;
   messages: MessagesTable;
   message_edits: MessageEditsTable;
   reactions: ReactionsTable;
@@ -112,6 +116,47 @@ export interface ChannelsTable {
   last_activity_at: number;
   /** Set when the channel was closed (a forum room): its history stays readable, posting stops. */
   closed_at: Generated<number | null>;
+  /** A DM's sorted member ids: one channel per set of people. */
+  direct_key: Generated<string | null>;
+}
+
+export interface UserBlocksTable {
+  blocker_id: string;
+  blocked_id: string;
+  created_at: number;
+}
+
+export type NotificationType = 'mention' | 'reply' | 'dm' | 'rsvp_promoted' | 'poll_opened' | 'poll_closed' | 'event_changed' | 'event_cancelled' | 'reminder';
+
+export interface NotificationsTable {
+  id: string;
+  user_id: string;
+  type: NotificationType;
+  channel_id: string | null;
+  message_id: string | null;
+  event_id: string | null;
+  actor_id: string | null;
+  /** JSON: what the notification shows without another request (a snippet, a meetup's title). */
+  data: string;
+  dedupe_key: string | null;
+  created_at: number;
+  read_at: number | null;
+}
+
+export type NotificationLevel = 'all' | 'mentions' | 'none';
+
+export interface NotificationSettingsTable {
+  channel_id: string;
+  user_id: string;
+  level: NotificationLevel;
+  muted_until: number | null;
+}
+
+export interface PinsTable {
+  channel_id: string;
+  message_id: string;
+  pinned_by: string | null;
+  pinned_at: number;
 }
 
 export interface ChannelMembersTable {
@@ -137,6 +182,10 @@ export interface MessagesTable {
   created_at: number;
   edited_at: number | null;
   deleted_at: number | null;
+  /** The message this one answers, in the same channel. */
+  reply_to: string | null;
+  /** JSON `{user_ids, channel?}`: who `@named` in the body can read the channel, and whether `@channel` notified everyone. */
+  mentions: string | null;
 }
 
 export interface MessageEditsTable {
@@ -170,6 +219,8 @@ export interface MessageSearchTable {
 }
 
 export type ChannelRow = Selectable<ChannelsTable>;
+export type NotificationRow = Selectable<NotificationsTable>;
+export type NotificationSettingsRow = Selectable<NotificationSettingsTable>;
 export type MessageRow = Selectable<MessagesTable>;
 export type ChannelEventRow = Selectable<ChannelEventsTable>;
 

@@ -7,6 +7,7 @@ import * as meetups from './0004_meetups.js';
 import * as matching from './0005_matching.js';
 import { reviewsMigration } from './0006_reviews.js';
 import { appsMigration } from './0007_apps.js';
+import * as chatDepth from './0008_chat_depth.js';
 
 /** Applied in key order, on SQLite and PostgreSQL alike. Never edit one that has shipped; add the next. */
 export const migrationsFor = (dialect: DialectName): Record<string, Migration> => ({
@@ -17,4 +18,5 @@ export const migrationsFor = (dialect: DialectName): Record<string, Migration> =
   '0005_matching': matching,
   '0006_reviews': reviewsMigration(dialect),
   '0007_apps': appsMigration(dialect),
+  '0008_chat_depth': chatDepth,
 });
