@@ -1,28 +1,15 @@
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { accessibilityViolations, DESKTOP, haveChromium, launchBrowser, openPage, pageProblems, pageWidth, PHONE, screenshot, signUpInBrowser } from '../helpers/browser.js';
+import { checkPage, DESKTOP, haveChromium, launchBrowser, pageProblems, PHONE, signUpInBrowser } from '../helpers/browser.js';
 import { startRiff, type TestRiff } from '../helpers/riff.js';
 
 /** A screenshot to look at, and what every page owes: nothing wider than the screen (the page nor its <main>), axe clean. */
-async function lookAt(page: Page, name: string, viewport: { width: number }) {
-  await screenshot(page, name);
-  expect(await pageWidth(page)).toBeLessThanOrEqual(viewport.width);
-  expect((await page.evaluate('(m => m.scrollWidth - m.clientWidth)(document.querySelector("main"))')) as number).toBe(0);
-  expect(await accessibilityViolations(page)).toEqual([]);
-}
-
 describe.skipIf(!haveChromium)('the Apps console in Chromium', () => {
   let riff: TestRiff;
   let browser: Browser;
   beforeAll(async () => {
     riff = await startRiff('sqlite');
     browser = await launchBrowser();
-    // Chromium asks once per browser for /favicon.ico, which the app does not have (a 404 console
-    // error): a first visit takes that, so the pages under test start clean.
-    const first = await openPage(browser);
-    await first.goto(riff.url);
-    await first.getByRole('form', { name: 'Sign up' }).waitFor();
-    await first.context().close();
   });
   afterAll(async () => {
     await browser?.close();
@@ -55,10 +42,10 @@ describe.skipIf(!haveChromium)('the Apps console in Chromium', () => {
       await page.getByRole('button', { name: /#1 support 1 message$/ }).waitFor();
       await page.getByText('Try it with curl').click();
       await page.getByText(`curl ${riff.url}/api/applications/${token}/chats/1/messages`).waitFor();
-      await lookAt(page, `apps-console-${width}`, viewport);
+      await checkPage(page, `apps-console-${width}`, viewport);
       if (width === 'desktop') {
         await page.emulateMedia({ colorScheme: 'dark' });
-        await lookAt(page, 'apps-console-dark-desktop', viewport);
+        await checkPage(page, 'apps-console-dark-desktop', viewport);
       }
       expect((await riff.client().appMessages(token, 1)).items.map((message) => [message.message_number, message.message_content])).toEqual([[1, 'Is the gig on Friday?']]);
 

@@ -1,28 +1,15 @@
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { accessibilityViolations, DESKTOP, haveChromium, launchBrowser, openPage, pageProblems, pageWidth, PHONE, screenshot, signUpInBrowser } from '../helpers/browser.js';
+import { checkPage, DESKTOP, haveChromium, launchBrowser, openPage, pageProblems, PHONE, signUpInBrowser } from '../helpers/browser.js';
 import { newMusician, startRiff, type TestRiff } from '../helpers/riff.js';
 
 /** A screenshot to look at, and what every page owes: nothing wider than the screen (the page nor its <main>), axe clean. */
-async function lookAt(page: Page, name: string, viewport: { width: number }) {
-  await screenshot(page, name);
-  expect(await pageWidth(page)).toBeLessThanOrEqual(viewport.width);
-  expect((await page.evaluate('(m => m.scrollWidth - m.clientWidth)(document.querySelector("main"))')) as number).toBe(0);
-  expect(await accessibilityViolations(page)).toEqual([]);
-}
-
 describe.skipIf(!haveChromium)('accounts and the musician directory in Chromium', () => {
   let riff: TestRiff;
   let browser: Browser;
   beforeAll(async () => {
     riff = await startRiff('sqlite');
     browser = await launchBrowser();
-    // Chromium asks once per browser for /favicon.ico, which the app does not have (a 404 console
-    // error): a first visit takes that, so the pages under test start clean.
-    const first = await openPage(browser);
-    await first.goto(riff.url);
-    await first.getByRole('form', { name: 'Sign up' }).waitFor();
-    await first.context().close();
   });
   afterAll(async () => {
     await browser?.close();
@@ -35,7 +22,7 @@ describe.skipIf(!haveChromium)('accounts and the musician directory in Chromium'
       await page.goto(riff.url);
       await page.getByRole('form', { name: 'Sign up' }).waitFor();
       await expect(page.getByText('At least 8 characters').isVisible()).resolves.toBe(true);
-      await lookAt(page, `accounts-signup-${width}`, viewport);
+      await checkPage(page, `accounts-signup-${width}`, viewport);
       expect(pageProblems(page)).toEqual([]);
 
       await page.getByLabel('Email').fill(`short${Date.now()}@example.com`);
@@ -48,7 +35,7 @@ describe.skipIf(!haveChromium)('accounts and the musician directory in Chromium'
       expect(await password.getAttribute('aria-invalid')).toBe('true');
       expect(await page.locator('#password-problem').textContent()).toBe('Must not have fewer than 8 characters');
       await page.getByRole('alert').getByText('Please fix the marked fields').waitFor();
-      await lookAt(page, `accounts-signup-refused-${width}`, viewport);
+      await checkPage(page, `accounts-signup-refused-${width}`, viewport);
     });
 
     it(`refuses a wrong password on the log in form (${width})`, async () => {
@@ -58,7 +45,7 @@ describe.skipIf(!haveChromium)('accounts and the musician directory in Chromium'
       await page.goto(riff.url);
       await page.getByRole('button', { name: 'I already have an account' }).click();
       await page.getByRole('form', { name: 'Log in' }).waitFor();
-      await lookAt(page, `accounts-login-${width}`, viewport);
+      await checkPage(page, `accounts-login-${width}`, viewport);
       expect(pageProblems(page)).toEqual([]);
 
       await page.getByLabel('Username or email').fill(musician.username);
@@ -103,9 +90,9 @@ describe.skipIf(!haveChromium)('accounts and the musician directory in Chromium'
     expect(await page.getByRole('list', { name: 'Genres' }).getByRole('listitem').allTextContents()).toEqual(['funk×']);
     const saved = await riff.client((await page.evaluate("localStorage.getItem('riff.token')")) as string).me();
     expect(saved).toMatchObject({ city: 'Porto', instruments: ['bass', 'synth'], genres: ['funk'], skill_level: 'advanced' });
-    await lookAt(page, 'people-profile-desktop', DESKTOP);
+    await checkPage(page, 'people-profile-desktop', DESKTOP);
     await page.emulateMedia({ colorScheme: 'dark' });
-    await lookAt(page, 'people-profile-dark-desktop', DESKTOP);
+    await checkPage(page, 'people-profile-dark-desktop', DESKTOP);
     expect(pageProblems(page)).toEqual([]);
   });
 
@@ -114,7 +101,7 @@ describe.skipIf(!haveChromium)('accounts and the musician directory in Chromium'
     await page.getByRole('link', { name: `@${username}` }).click();
     await page.getByLabel('Add instrument').fill('trumpet');
     await page.getByLabel('Add instrument').press('Enter');
-    await lookAt(page, 'people-profile-phone', PHONE);
+    await checkPage(page, 'people-profile-phone', PHONE);
     expect(pageProblems(page)).toEqual([]);
   });
 
@@ -140,7 +127,7 @@ describe.skipIf(!haveChromium)('accounts and the musician directory in Chromium'
       await found.getByRole('article', { name: 'Rita Lopes' }).waitFor();
       // The debounced search settles on both filters: the drummer in the same city is not listed.
       await expect.poll(() => found.getByRole('article').count()).toBe(1);
-      await lookAt(page, `people-directory-${width}`, viewport);
+      await checkPage(page, `people-directory-${width}`, viewport);
 
       await found.getByRole('link', { name: 'Rita Lopes' }).click();
       await page.getByRole('heading', { name: 'Rita Lopes', level: 1 }).waitFor();
@@ -148,7 +135,7 @@ describe.skipIf(!haveChromium)('accounts and the musician directory in Chromium'
       await page.getByText('Session bassist.').waitFor();
       await page.getByRole('region', { name: 'Album reviews' }).getByRole('link', { name: new RegExp(album.title) }).waitFor();
       await page.getByRole('img', { name: '4.5 of 5 stars' }).waitFor();
-      await lookAt(page, `people-musician-${width}`, viewport);
+      await checkPage(page, `people-musician-${width}`, viewport);
 
       // Back in the directory, the filters and what they found are as they were.
       await page.goBack();

@@ -86,3 +86,16 @@ export async function accessibilityViolations(page: Page): Promise<string[]> {
   });
   return violations;
 }
+
+/**
+ * A main page looked at: its screenshot taken, nothing wider than the viewport (the page, nor its
+ * own scrolling <main>), and axe clean.
+ */
+export async function checkPage(page: Page, name: string, viewport: { width: number }): Promise<void> {
+  await screenshot(page, name);
+  if ((await pageWidth(page)) > viewport.width) throw new Error(`${name}: the page is wider than ${viewport.width}px`);
+  const overflow = (await page.evaluate('(m => m ? m.scrollWidth - m.clientWidth : 0)(document.querySelector("main"))')) as number;
+  if (overflow > 0) throw new Error(`${name}: <main> scrolls sideways by ${overflow}px`);
+  const violations = await accessibilityViolations(page);
+  if (violations.length > 0) throw new Error(`${name}: axe found\n${violations.join('\n')}`);
+}
