@@ -54,9 +54,6 @@ describe.skipIf(!haveChromium)('meetups in the web app', () => {
   beforeAll(async () => {
     riff = await startRiff('sqlite');
     browser = await launchBrowser();
-    // Chromium asks the first page it opens for /favicon.ico, which the app does not have yet (a
-    // console 404): a first page takes that, so the pages under test show only their own errors.
-    await (await openPage(browser)).goto(riff.url);
     organizer = (await signUpInBrowser(browser, riff.url, 'olga')).page;
     joiner = (await signUpInBrowser(browser, riff.url, 'jonas')).page;
     latecomer = (await signUpInBrowser(browser, riff.url, 'lena')).page;

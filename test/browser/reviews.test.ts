@@ -7,29 +7,10 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AlbumView, RiffClient } from '../../src/client/index.js';
 import { randomTag } from '../helpers/failures.js';
-import { accessibilityViolations, DESKTOP, haveChromium, launchBrowser, openPage, pageProblems, pageWidth, PHONE, screenshot, signUpInBrowser } from '../helpers/browser.js';
+import { checkAtBothWidths, haveChromium, launchBrowser, pageProblems, screenshot, signUpInBrowser } from '../helpers/browser.js';
 import { newMusician, startRiff, type TestRiff } from '../helpers/riff.js';
 
 const WAIT = { timeout: 20_000 };
-
-/** Screenshots the page at both widths, checking the phone one does not scroll sideways and axe passes at each. */
-async function inspect(page: Page, name: string): Promise<void> {
-  for (const [width, viewport] of [['desktop', DESKTOP], ['phone', PHONE]] as const) {
-    await page.setViewportSize(viewport);
-    await screenshot(page, `reviews-${name}-${width}`);
-    expect(await pageWidth(page)).toBeLessThanOrEqual(viewport.width);
-    expect(await accessibilityViolations(page)).toEqual([]);
-  }
-  await page.setViewportSize(DESKTOP);
-}
-
-/** Chromium asks for /favicon.ico on a browser's first page, which the app has none of (a 404 in the console): that page is not one of the musicians'. */
-async function warmUp(browser: Browser, url: string): Promise<void> {
-  const page = await openPage(browser);
-  await page.goto(url);
-  await page.getByLabel('Email').waitFor(WAIT);
-  await page.context().close();
-}
 
 /** The histogram's row for a rating reads "4.5 stars 1": the rating and how many gave it. */
 const bucket = (page: Page, stars: string, count: number) => page.getByRole('row', { name: `${stars} ${count}`, exact: true }).waitFor(WAIT);
@@ -57,7 +38,6 @@ describe.skipIf(!haveChromium)('Reviews in Chromium', () => {
   beforeAll(async () => {
     riff = await startRiff('sqlite');
     browser = await launchBrowser();
-    await warmUp(browser, riff.url);
     // Any registered musician may add albums; this one also reviews them over REST.
     critic = riff.client();
     critic.token = (await critic.signUp(newMusician())).token;
@@ -80,7 +60,7 @@ describe.skipIf(!haveChromium)('Reviews in Chromium', () => {
     await found.getByRole('link', { name: `Kind of Blue ${tag}` }).waitFor({ state: 'detached', ...WAIT });
     expect(await found.getByRole('link').allTextContents()).toEqual([`Blue Train ${tag}`, `A Love Supreme ${tag}`]);
     await findAlbum(ann, `Kind of Blue ${tag}`);
-    await inspect(ann, 'search');
+    await checkAtBothWidths(ann, 'reviews-search');
 
     await ann.getByRole('link', { name: `Kind of Blue ${tag}` }).click();
     await ann.getByRole('heading', { level: 1, name: `Kind of Blue ${tag}` }).waitFor(WAIT);
@@ -101,7 +81,7 @@ describe.skipIf(!haveChromium)('Reviews in Chromium', () => {
     await average(ann, 'Average 3.8 out of 5 stars from 2 reviews');
     await ann.getByRole('heading', { name: 'Your review' }).waitFor(WAIT);
     await ann.getByRole('list', { name: 'Reviews' }).getByText('So What still sounds like tomorrow.').waitFor(WAIT);
-    await inspect(ann, 'album');
+    await checkAtBothWidths(ann, 'reviews-album');
 
     const bob = riff.client();
     bob.token = (await bob.signUp(newMusician())).token;

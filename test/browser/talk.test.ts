@@ -4,29 +4,10 @@
  */
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { accessibilityViolations, DESKTOP, haveChromium, launchBrowser, openPage, pageProblems, pageWidth, PHONE, screenshot, signUpInBrowser } from '../helpers/browser.js';
+import { checkAtBothWidths, haveChromium, launchBrowser, pageProblems, signUpInBrowser } from '../helpers/browser.js';
 import { startRiff, type TestRiff } from '../helpers/riff.js';
 
 const WAIT = { timeout: 20_000 };
-
-/** Screenshots the page at both widths, checking the phone one does not scroll sideways and axe passes at each. */
-async function inspect(page: Page, name: string): Promise<void> {
-  for (const [width, viewport] of [['desktop', DESKTOP], ['phone', PHONE]] as const) {
-    await page.setViewportSize(viewport);
-    await screenshot(page, `talk-${name}-${width}`);
-    expect(await pageWidth(page)).toBeLessThanOrEqual(viewport.width);
-    expect(await accessibilityViolations(page)).toEqual([]);
-  }
-  await page.setViewportSize(DESKTOP);
-}
-
-/** Chromium asks for /favicon.ico on a browser's first page, which the app has none of (a 404 in the console): that page is not one of the musicians'. */
-async function warmUp(browser: Browser, url: string): Promise<void> {
-  const page = await openPage(browser);
-  await page.goto(url);
-  await page.getByLabel('Email').waitFor(WAIT);
-  await page.context().close();
-}
 
 const openTalkNow = async (page: Page) => {
   await page.getByRole('navigation', { name: 'Sections' }).getByRole('link', { name: 'Talk now' }).click();
@@ -42,7 +23,6 @@ describe.skipIf(!haveChromium)('Talk now in Chromium', () => {
   beforeAll(async () => {
     riff = await startRiff('sqlite');
     browser = await launchBrowser();
-    await warmUp(browser, riff.url);
   });
   afterAll(async () => {
     await browser?.close();
@@ -54,14 +34,14 @@ describe.skipIf(!haveChromium)('Talk now in Chromium', () => {
     const { page: leo, username: leoName } = await signUpInBrowser(browser, riff.url, 'leo');
 
     await openTalkNow(vera);
-    await inspect(vera, 'choose');
+    await checkAtBothWidths(vera, 'talk-choose');
     await vera.getByRole('button', { name: 'Vent', exact: true }).click();
     await vera.getByRole('heading', { name: /Looking for someone to listen to you/ }).waitFor(WAIT);
     await vera.getByText('Place in the queue').waitFor(WAIT);
     expect(await vera.getByRole('definition').nth(1).textContent()).toBe('1');
     // The waiting time ticks on its own, from 0:00.
     await vera.getByRole('definition').getByText(/^0:(0[1-9]|[1-5]\d)$/).waitFor(WAIT);
-    await inspect(vera, 'waiting');
+    await checkAtBothWidths(vera, 'talk-waiting');
 
     await openTalkNow(leo);
     await leo.getByRole('button', { name: 'Listen', exact: true }).click();
@@ -76,7 +56,7 @@ describe.skipIf(!haveChromium)('Talk now in Chromium', () => {
     await leo.getByRole('button', { name: 'Send' }).click();
     await messages(vera).getByText('That is rough. How did the gig go?').waitFor(WAIT);
     await vera.locator('.message:not(.pending)').getByText('Our drummer quit the night before the gig').waitFor(WAIT);
-    await inspect(leo, 'conversation');
+    await checkAtBothWidths(leo, 'talk-conversation');
 
     // Aliases only: neither page names the other musician.
     expect(await leo.getByText(veraName).count()).toBe(0);

@@ -99,3 +99,12 @@ export async function checkPage(page: Page, name: string, viewport: { width: num
   const violations = await accessibilityViolations(page);
   if (violations.length > 0) throw new Error(`${name}: axe found\n${violations.join('\n')}`);
 }
+
+/** `checkPage` at desktop and phone width (`<name>-desktop`, `<name>-phone`), back at desktop after. */
+export async function checkAtBothWidths(page: Page, name: string): Promise<void> {
+  for (const [width, viewport] of [['desktop', DESKTOP], ['phone', PHONE]] as const) {
+    await page.setViewportSize(viewport);
+    await checkPage(page, `${name}-${width}`, viewport);
+  }
+  await page.setViewportSize(DESKTOP);
+}
