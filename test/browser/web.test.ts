@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createMetrics } from '../../src/platform/http/metrics.js';
 import { createHttpServer } from '../../src/platform/http/server.js';
 import { webApp } from '../../src/platform/http/web.js';
-import { accessibilityViolations, haveChromium, launchBrowser, pageProblems, PHONE, screenshot, signUpInBrowser } from '../helpers/browser.js';
+import { accessibilityViolations, haveChromium, launchBrowser, pageProblems, pageWidth, PHONE, screenshot, signUpInBrowser } from '../helpers/browser.js';
 import { startRiff, type TestRiff } from '../helpers/riff.js';
 
 describe('the web app', () => {
@@ -104,8 +104,7 @@ describe('the web app', () => {
       await page.getByRole('button', { name: 'Send' }).click();
       await page.locator('.message:not(.pending)').getByText('Hello from my phone').waitFor({ timeout: 20_000 });
       await screenshot(page, 'channels-phone');
-      const width = await page.evaluate(() => document.documentElement.scrollWidth);
-      expect(width).toBeLessThanOrEqual(PHONE.width);
+      expect(await pageWidth(page)).toBeLessThanOrEqual(PHONE.width);
       expect(await accessibilityViolations(page)).toEqual([]);
       expect(pageProblems(page)).toEqual([]);
     });

@@ -61,6 +61,14 @@ export async function signUpInBrowser(browser: Browser, url: string, name: strin
   return { page, username };
 }
 
+/** What tests read in the page (the tests compile without the DOM's types). */
+export interface PageGlobals {
+  document: { documentElement: { scrollWidth: number } };
+}
+
+/** The page's width in CSS pixels, including anything overflowing sideways. */
+export const pageWidth = (page: Page) => page.evaluate(() => (globalThis as unknown as PageGlobals).document.documentElement.scrollWidth);
+
 export async function screenshot(page: Page, name: string): Promise<void> {
   fs.mkdirSync(ARTIFACTS, { recursive: true });
   await page.screenshot({ path: path.join(ARTIFACTS, `${name}.png`) });
@@ -72,7 +80,7 @@ const axeSource = fs.readFileSync(createRequire(import.meta.url).resolve('axe-co
 export async function accessibilityViolations(page: Page): Promise<string[]> {
   await page.evaluate(axeSource);
   const violations = await page.evaluate(async () => {
-    const axe = (window as unknown as { axe: { run(context: unknown, options: unknown): Promise<{ violations: Array<{ id: string; help: string; nodes: Array<{ target: unknown }> }> }> } }).axe;
+    const { axe, document } = globalThis as unknown as PageGlobals & { axe: { run(context: unknown, options: unknown): Promise<{ violations: Array<{ id: string; help: string; nodes: Array<{ target: unknown }> }> }> } };
     const result = await axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] } });
     return result.violations.map((violation) => `${violation.id}: ${violation.help} (${violation.nodes.map((node) => JSON.stringify(node.target)).join(', ')})`);
   });
