@@ -1,11 +1,18 @@
 import type { ComponentChildren } from 'preact';
-import { useEffect, useRef, useState } from 'preact/hooks';
+import { useEffect, useLayoutEffect, useRef, useState } from 'preact/hooks';
 import type { HistoryItemView, MessageView, Reactions } from '../../../src/client/index.js';
-import { useFrames, useSession } from '../app/session.js';
+import { useFrames, useLinkState, useSession } from '../app/session.js';
 import type { Frame } from '../shared/live.js';
-import { clockTime, ErrorNote, problem } from '../shared/ui.js';
+import { ErrorNote, problem } from '../shared/ui.js';
+import { MessageRow } from './MessageRow.js';
 
 const PAGE = 100;
+/** How often this browser tells the channel "I am typing" while the person types. */
+const TYPING_EVERY_MS = 3_000;
+/** How long someone shows as typing after their last signal. */
+const TYPING_SHOWS_MS = 5_000;
+/** Within this many pixels of the end, the list counts as "at the bottom" and follows new messages. */
+const BOTTOM_SLACK_PX = 48;
 
 const bySeq = (a: HistoryItemView, b: HistoryItemView) => a.seq - b.seq;
 
@@ -22,18 +29,45 @@ interface Pending {
   failed?: boolean;
 }
 
+/** Who is typing, by user id: their name and when the signal runs out. */
+type Typists = Map<string, { name: string; until: number }>;
+
+function typingSentence(typists: Typists): string {
+  const names = [...typists.values()].map((typist) => typist.name);
+  if (names.length === 0) return '';
+  if (names.length === 1) return `${names[0]} is typing…`;
+  if (names.length === 2) return `${names[0]} and ${names[1]} are typing…`;
+  return 'Several people are typing…';
+}
+
 /**
  * One channel's live history and composer — a channel, a meetup's channel, an album's forum
- * room or a Talk-now conversation alike.
+ * room or a Talk-now conversation alike. `lastReadSeq`, when given, puts a "New messages"
+ * divider before the first message from someone else after it.
  */
-export function ChannelRoom({ channelId, label, header }: { channelId: string; label: string; header?: ComponentChildren }) {
+export function ChannelRoom({ channelId, label, header, lastReadSeq }: { channelId: string; label: string; header?: ComponentChildren; lastReadSeq?: number }) {
   const { client, me, live } = useSession();
+  const link = useLinkState();
   const [items, setItems] = useState<HistoryItemView[]>([]);
+  const [loaded, setLoaded] = useState(false);
   const [hasOlder, setHasOlder] = useState(false);
+  const [loadingOlder, setLoadingOlder] = useState(false);
   const [pending, setPending] = useState<Pending[]>([]);
+  const [typists, setTypists] = useState<Typists>(new Map());
+  /** The first message that was unread when the channel opened: the divider goes before it. */
+  const [firstUnreadId, setFirstUnreadId] = useState<string | undefined>();
+  const readUpTo = useRef<number | undefined>(undefined);
   const [error, setError] = useState('');
   const current = useRef(channelId);
   current.current = channelId;
+  const list = useRef<HTMLOListElement>(null);
+  const topSentinel = useRef<HTMLLIElement>(null);
+  const divider = useRef<HTMLLIElement>(null);
+  const atBottom = useRef(true);
+  /** Set while older history is prepended: the distance from the end to keep. */
+  const keepFromEnd = useRef<number | undefined>(undefined);
+  const scrollOnLoad = useRef(true);
+  const typingSentAt = useRef(0);
 
   const markRead = (seq: number) => {
     if (!live.read(channelId, seq)) client.markRead(channelId, seq).catch(() => undefined);
@@ -44,7 +78,11 @@ export function ChannelRoom({ channelId, label, header }: { channelId: string; l
       const page = await client.history(channelId, { limit: PAGE });
       if (current.current !== channelId) return;
       setItems(page.items);
+      const after = readUpTo.current;
+      readUpTo.current = undefined;
+      if (after !== undefined) setFirstUnreadId(page.items.find((item) => item.kind === 'message' && item.seq > after && item.creator?.id !== me.id)?.id);
       setHasOlder(page.items.length === PAGE);
+      setLoaded(true);
       const newest = page.items.at(-1)?.seq ?? 0;
       live.follow(channelId, newest);
       if (newest) markRead(newest);
@@ -55,10 +93,85 @@ export function ChannelRoom({ channelId, label, header }: { channelId: string; l
 
   useEffect(() => {
     setItems([]);
+    setLoaded(false);
     setPending([]);
+    setTypists(new Map());
+    setFirstUnreadId(undefined);
+    readUpTo.current = lastReadSeq;
     setError('');
+    scrollOnLoad.current = true;
+    atBottom.current = true;
     void loadLatest();
   }, [channelId]);
+
+  // Keeps the view where the reader expects it: at the divider or the end when the channel opens,
+  // in place when older history is prepended, and following new messages when already at the end.
+  useLayoutEffect(() => {
+    const element = list.current;
+    if (!element || !loaded) return;
+    if (keepFromEnd.current !== undefined) {
+      element.scrollTop = element.scrollHeight - keepFromEnd.current;
+      keepFromEnd.current = undefined;
+    } else if (scrollOnLoad.current) {
+      scrollOnLoad.current = false;
+      if (divider.current) divider.current.scrollIntoView({ block: 'start' });
+      else element.scrollTop = element.scrollHeight;
+    } else if (atBottom.current) {
+      element.scrollTop = element.scrollHeight;
+    }
+  }, [items, pending, loaded]);
+
+  const onScroll = () => {
+    const element = list.current;
+    if (element) atBottom.current = element.scrollHeight - element.scrollTop - element.clientHeight <= BOTTOM_SLACK_PX;
+  };
+
+  const loadOlder = async () => {
+    const oldest = items[0];
+    if (!oldest || loadingOlder) return;
+    setLoadingOlder(true);
+    try {
+      const page = await client.history(channelId, { before: oldest.seq, limit: PAGE });
+      if (current.current !== channelId) return;
+      const element = list.current;
+      if (element) keepFromEnd.current = element.scrollHeight - element.scrollTop;
+      setItems((known) => merge(known, page.items));
+      setHasOlder(page.items.length === PAGE);
+    } catch (caught) {
+      setError(problem(caught));
+    } finally {
+      setLoadingOlder(false);
+    }
+  };
+  const loadOlderNow = useRef(loadOlder);
+  loadOlderNow.current = loadOlder;
+
+  // Reaching the top loads the page before it (the button stays for keyboards and old browsers).
+  const oldestId = items[0]?.id;
+  useEffect(() => {
+    const sentinel = topSentinel.current;
+    if (!sentinel || !hasOlder || loadingOlder || typeof IntersectionObserver === 'undefined') return;
+    const observer = new IntersectionObserver((entries) => {
+      if (entries.some((entry) => entry.isIntersecting)) void loadOlderNow.current();
+    }, { root: list.current });
+    observer.observe(sentinel);
+    return () => observer.disconnect();
+  }, [hasOlder, loadingOlder, oldestId, loaded]);
+
+  // Typing signals run out by themselves.
+  useEffect(() => {
+    if (typists.size === 0) return;
+    const soonest = Math.min(...[...typists.values()].map((typist) => typist.until));
+    const timer = setTimeout(() => {
+      const now = Date.now();
+      setTypists((known) => new Map([...known].filter(([, typist]) => typist.until > now)));
+    }, Math.max(0, soonest - Date.now()) + 50);
+    return () => clearTimeout(timer);
+  }, [typists]);
+
+  const stopTyping = (userId: string | undefined) => {
+    if (userId) setTypists((known) => (known.has(userId) ? new Map([...known].filter(([id]) => id !== userId)) : known));
+  };
 
   useFrames((frame: Frame) => {
     if (frame.channel_id !== channelId) return;
@@ -66,27 +179,35 @@ export function ChannelRoom({ channelId, label, header }: { channelId: string; l
     switch (frame.type) {
       case 'message.created': {
         const message = data as unknown as MessageView;
-        setItems((list) => merge(list, [message]));
-        if (message.nonce) setPending((list) => list.filter((item) => item.nonce !== message.nonce));
+        setItems((known) => merge(known, [message]));
+        if (message.nonce) setPending((known) => known.filter((item) => item.nonce !== message.nonce));
+        stopTyping(message.creator?.id);
         markRead(message.seq);
         return;
       }
       case 'message.updated':
-        setItems((list) => merge(list, [data as unknown as MessageView]));
+        setItems((known) => known.map((item) => (item.id === (data as unknown as MessageView).id ? keepMine(item, data as unknown as MessageView) : item)));
         return;
       case 'message.deleted':
-        setItems((list) => list.filter((item) => item.id !== data?.id));
+        setItems((known) => known.filter((item) => item.id !== data?.id));
         return;
       case 'reaction.updated': {
         const { message_id, reactions } = data as unknown as Reactions;
         // Frames carry no per-viewer `me`: keep what this viewer knew about their own reactions.
-        setItems((list) =>
-          list.map((item) => {
+        setItems((known) =>
+          known.map((item) => {
             if (item.id !== message_id || item.kind !== 'message') return item;
             const mine = new Set(item.reactions.filter((reaction) => reaction.me).map((reaction) => reaction.emoji));
             return { ...item, reactions: reactions.map((reaction) => ({ ...reaction, me: mine.has(reaction.emoji) })) };
           }),
         );
+        return;
+      }
+      case 'typing': {
+        const typist = data as { user_id: string; username?: string | null; alias?: string };
+        if (typist.user_id === me.id) return;
+        const name = typist.username ?? typist.alias ?? 'Someone';
+        setTypists((known) => new Map(known).set(typist.user_id, { name, until: Date.now() + TYPING_SHOWS_MS }));
         return;
       }
       case 'resync_required':
@@ -95,125 +216,145 @@ export function ChannelRoom({ channelId, label, header }: { channelId: string; l
       default: {
         // Every change that shows in history carries its item: the frame's data or its `announcement`.
         const announcement = data?.kind === 'announcement' ? data : (frame as { announcement?: unknown }).announcement;
-        if (announcement) setItems((list) => merge(list, [announcement as HistoryItemView]));
+        if (announcement) setItems((known) => merge(known, [announcement as HistoryItemView]));
       }
     }
   });
 
-  const loadOlder = async () => {
-    const oldest = items[0];
-    if (!oldest) return;
-    try {
-      const page = await client.history(channelId, { before: oldest.seq, limit: PAGE });
-      setItems((list) => merge(list, page.items));
-      setHasOlder(page.items.length === PAGE);
-    } catch (caught) {
-      setError(problem(caught));
-    }
-  };
-
-  const send = async (body: string) => {
-    const nonce = crypto.randomUUID();
-    setPending((list) => [...list, { nonce, body }]);
+  /** Sends over the socket, or over REST when the socket is down; the nonce makes a repeat harmless. */
+  const deliver = async (nonce: string, body: string) => {
     let message: MessageView;
     try {
       message = await live.send(channelId, body, nonce);
     } catch {
-      // The socket is down or the ack is late: the same nonce over REST cannot post twice.
       try {
         message = await client.post(channelId, { body, nonce });
       } catch (caught) {
-        setError(problem(caught));
-        setPending((list) => list.map((item) => (item.nonce === nonce ? { ...item, failed: true } : item)));
+        // Only a refusal is worth saying; a dropped link retries by itself when it is back.
+        if (!(caught instanceof TypeError)) setError(problem(caught));
+        setPending((known) => known.map((item) => (item.nonce === nonce ? { ...item, failed: true } : item)));
         return;
       }
     }
-    setPending((list) => list.filter((item) => item.nonce !== nonce));
-    if (current.current === channelId) setItems((list) => merge(list, [message]));
+    setPending((known) => known.filter((item) => item.nonce !== nonce));
+    if (current.current === channelId) setItems((known) => merge(known, [message]));
+  };
+
+  const send = (body: string) => {
+    const nonce = crypto.randomUUID();
+    atBottom.current = true;
+    typingSentAt.current = 0;
+    setPending((known) => [...known, { nonce, body }]);
+    void deliver(nonce, body);
+  };
+
+  const retry = (item: Pending) => {
+    setPending((known) => known.map((other) => (other.nonce === item.nonce ? { ...other, failed: false } : other)));
+    void deliver(item.nonce, item.body);
+  };
+
+  // Sends that failed while the link was down go again, with their nonces, once it is back.
+  useEffect(() => {
+    if (link === 'live') for (const item of pending) if (item.failed) retry(item);
+  }, [link]);
+
+  const typing = () => {
+    const now = Date.now();
+    if (now - typingSentAt.current < TYPING_EVERY_MS) return;
+    typingSentAt.current = now;
+    live.typing(channelId);
   };
 
   const toggleReaction = async (message: MessageView, emoji: string) => {
     const mine = message.reactions.some((reaction) => reaction.emoji === emoji && reaction.me);
     try {
       const answer = mine ? await client.unreact(message.id, emoji) : await client.react(message.id, emoji);
-      setItems((list) => list.map((item) => (item.id === answer.message_id && item.kind === 'message' ? { ...item, reactions: answer.reactions } : item)));
+      setItems((known) => known.map((item) => (item.id === answer.message_id && item.kind === 'message' ? { ...item, reactions: answer.reactions } : item)));
     } catch (caught) {
       setError(problem(caught));
     }
   };
 
+  const edit = async (message: MessageView, body: string): Promise<boolean> => {
+    try {
+      const edited = await client.editMessage(message.id, body);
+      setItems((known) => known.map((item) => (item.id === edited.id ? keepMine(item, edited) : item)));
+      return true;
+    } catch (caught) {
+      setError(problem(caught));
+      return false;
+    }
+  };
+
+  const remove = async (message: MessageView) => {
+    try {
+      await client.deleteMessage(message.id);
+      setItems((known) => known.filter((item) => item.id !== message.id));
+    } catch (caught) {
+      setError(problem(caught));
+    }
+  };
+
+  const typingNow = typingSentence(typists);
+
   return (
     <section class="channel-view" aria-label={label}>
       {header}
       <ErrorNote error={error} onDismiss={() => setError('')} />
-      <ol class="history" aria-label="Messages" aria-live="polite">
+      <ol class="history" aria-label="Messages" aria-live="polite" ref={list} onScroll={onScroll}>
         {hasOlder && (
-          <li class="older">
-            <button type="button" class="secondary" onClick={loadOlder}>
-              Load older messages
+          <li class="older" ref={topSentinel}>
+            <button type="button" class="secondary" onClick={loadOlder} disabled={loadingOlder}>
+              {loadingOlder ? 'Loading older messages…' : 'Load older messages'}
             </button>
           </li>
         )}
-        {items.map((item) =>
+        {loaded && !hasOlder && <li class="announcement">This is the start of {label}.</li>}
+        {items.map((item) => [
+          item.id === firstUnreadId && (
+            <li key="divider" class="divider" ref={divider}>
+              <span>New messages</span>
+            </li>
+          ),
           item.kind === 'announcement' ? (
             <li key={item.id} class="announcement">
               {item.body}
             </li>
           ) : (
-            <MessageRow key={item.id} message={item} mine={item.creator?.id === me.id} onReact={toggleReaction} />
+            <MessageRow key={item.id} message={item} mine={item.creator?.id === me.id} onReact={toggleReaction} onEdit={edit} onDelete={remove} />
           ),
-        )}
+        ])}
         {pending.map((item) => (
           <li key={item.nonce} class={item.failed ? 'message pending failed' : 'message pending'}>
             <div class="meta">
               <span class="author">{me.username}</span>
-              <span class="when">{item.failed ? 'not sent' : 'sending…'}</span>
+              <span class="when">{item.failed ? 'Not sent — will retry when the connection is back' : 'sending…'}</span>
             </div>
             <p class="body">{item.body}</p>
+            {item.failed && (
+              <button type="button" class="secondary small" onClick={() => retry(item)}>
+                Retry
+              </button>
+            )}
           </li>
         ))}
       </ol>
-      <Composer label={label} onSend={send} />
+      <p class="typing" aria-live="polite">
+        {typingNow}
+      </p>
+      <Composer label={label} onSend={send} onTyping={typing} />
     </section>
   );
 }
 
-function MessageRow({ message, mine, onReact }: { message: MessageView; mine: boolean; onReact: (message: MessageView, emoji: string) => void }) {
-  const author = message.creator && 'username' in message.creator ? message.creator.username : (message.creator?.alias ?? 'someone');
-  return (
-    <li class={mine ? 'message mine' : 'message'} data-seq={message.seq}>
-      <div class="meta">
-        <span class="author">{author}</span>
-        <time class="when" dateTime={message.created_at}>
-          {clockTime(message.created_at)}
-        </time>
-        {message.edited_at && <span class="edited">(edited)</span>}
-      </div>
-      <p class="body">{message.body}</p>
-      <div class="reactions">
-        {message.reactions.map((reaction) => (
-          <button
-            type="button"
-            key={reaction.emoji}
-            class={reaction.me ? 'reaction me' : 'reaction'}
-            aria-pressed={Boolean(reaction.me)}
-            aria-label={`${reaction.emoji} ${reaction.count}`}
-            onClick={() => onReact(message, reaction.emoji)}
-          >
-            {reaction.emoji} {reaction.count}
-          </button>
-        ))}
-        {!message.reactions.some((reaction) => reaction.emoji === '👍') && (
-          <button type="button" class="reaction add" aria-label="Like" onClick={() => onReact(message, '👍')}>
-            👍
-          </button>
-        )}
-      </div>
-    </li>
-  );
+/** A frame or an edit answer replaces a message but cannot know this viewer's own reactions. */
+function keepMine(known: HistoryItemView, next: MessageView): HistoryItemView {
+  if (known.kind !== 'message') return next;
+  const mine = new Set(known.reactions.filter((reaction) => reaction.me).map((reaction) => reaction.emoji));
+  return { ...next, reactions: next.reactions.map((reaction) => ({ ...reaction, me: reaction.me ?? mine.has(reaction.emoji) })) };
 }
 
-function Composer({ label, onSend }: { label: string; onSend: (body: string) => void }) {
+function Composer({ label, onSend, onTyping }: { label: string; onSend: (body: string) => void; onTyping: () => void }) {
   const [body, setBody] = useState('');
   const submit = (event: Event) => {
     event.preventDefault();
@@ -233,7 +374,10 @@ function Composer({ label, onSend }: { label: string; onSend: (body: string) => 
         placeholder={`Message ${label}`}
         value={body}
         maxLength={4000}
-        onInput={(event) => setBody(event.currentTarget.value)}
+        onInput={(event) => {
+          setBody(event.currentTarget.value);
+          if (event.currentTarget.value.trim()) onTyping();
+        }}
         onKeyDown={(event) => {
           if (event.key === 'Enter' && !event.shiftKey) submit(event);
         }}

@@ -5,6 +5,11 @@ import { useFrames, useSession } from '../app/session.js';
 import type { Frame } from '../shared/live.js';
 import { ErrorNote, formFields, problem } from '../shared/ui.js';
 import { ChannelRoom } from './ChannelRoom.js';
+import { BrowseChannels, SearchResults, type SearchRequest } from './Finder.js';
+import { Members } from './Members.js';
+
+/** What the main pane shows instead of the open channel, if anything. */
+type Panel = { kind: 'search'; request: SearchRequest } | { kind: 'browse' } | undefined;
 
 /** The channels I am in, with unread badges, beside the open one. */
 export function ChannelsPage() {
@@ -12,12 +17,21 @@ export function ChannelsPage() {
   const { params } = useRoute();
   const { route } = useLocation();
   const [channels, setChannels] = useState<ChannelView[] | undefined>();
+  /** Public channels I am not in, known when one is opened from a link or a search result to be read before joining. */
+  const [others, setOthers] = useState<ChannelView[]>([]);
   const [creating, setCreating] = useState(false);
+  const [panel, setPanel] = useState<Panel>();
+  const [showMembers, setShowMembers] = useState(false);
   const [error, setError] = useState('');
   const openId = params.id;
 
   const refresh = () => client.channels().then(setChannels, (caught: unknown) => setError(problem(caught)));
   useEffect(() => void refresh(), []);
+
+  const loadOthers = () => client.publicChannels().then((list) => setOthers(list.filter((channel) => !channel.is_member)), (caught: unknown) => setError(problem(caught)));
+  useEffect(() => {
+    if (openId && channels && !channels.some((channel) => channel.id === openId) && !others.some((channel) => channel.id === openId)) void loadOthers();
+  }, [openId, channels]);
 
   useEffect(() => {
     if (openId || !channels?.length) return;
@@ -25,10 +39,17 @@ export function ChannelsPage() {
     route(`/channels/${landing.id}`, true);
   }, [channels, openId]);
 
-  // The open channel is read as it arrives: its badge stays clear.
+  // The open channel is read as it arrives: its badge stays clear, and coming back to it later
+  // puts the "New messages" divider after what was seen now.
+  useEffect(() => {
+    setShowMembers(false);
+    return () => {
+      if (openId) setChannels((list) => list?.map((channel) => (channel.id === openId ? { ...channel, unread_count: 0, last_read_seq: channel.last_seq } : channel)));
+    };
+  }, [openId]);
   useEffect(() => {
     if (openId) setChannels((list) => list?.map((channel) => (channel.id === openId ? { ...channel, unread_count: 0 } : channel)));
-  }, [openId]);
+  }, [openId, Boolean(channels)]);
 
   useFrames((frame: Frame) => {
     const data = frame.data as Record<string, unknown> | undefined;
@@ -61,16 +82,62 @@ export function ChannelsPage() {
     }
   });
 
-  const open = channels?.find((channel) => channel.id === openId);
+  const openChannel = (channelId: string) => {
+    setPanel(undefined);
+    route(`/channels/${channelId}`);
+  };
+
+  const search = (event: Event) => {
+    event.preventDefault();
+    const field = formFields(event);
+    const q = field('q');
+    if (!q) return;
+    setPanel({ kind: 'search', request: { q, ...(field('scope') === 'channel' && openId ? { channelId: openId } : {}) } });
+    void loadOthers();
+  };
+
+  const join = async (channel: ChannelView) => {
+    try {
+      await client.addMember(channel.id, me.id);
+      setChannels((list) => [{ ...channel, is_member: true }, ...(list ?? []).filter((known) => known.id !== channel.id)]);
+      void refresh();
+    } catch (caught) {
+      setError(problem(caught));
+    }
+  };
+
+  const mine = channels?.find((channel) => channel.id === openId);
+  const open = mine ?? others.find((channel) => channel.id === openId);
 
   return (
     <div class="chat">
       <aside class="sidebar" aria-label="Channels">
+        <form class="search" role="search" aria-label="Search messages" onSubmit={search}>
+          <label class="visually-hidden" for="search-q">
+            Search messages
+          </label>
+          <input id="search-q" name="q" type="search" placeholder="Search messages" maxLength={100} autoComplete="off" />
+          <label class="visually-hidden" for="search-scope">
+            Where to search
+          </label>
+          <select id="search-scope" name="scope">
+            <option value="all">All channels</option>
+            <option value="channel">This channel</option>
+          </select>
+          <button type="submit" class="secondary small">
+            Search
+          </button>
+        </form>
         <nav aria-label="My channels">
           <ul>
             {channels?.map((channel) => (
               <li key={channel.id}>
-                <a href={`/channels/${channel.id}`} class={channel.id === openId ? 'channel current' : 'channel'} aria-current={channel.id === openId ? 'page' : undefined}>
+                <a
+                  href={`/channels/${channel.id}`}
+                  class={channel.id === openId ? 'channel current' : 'channel'}
+                  aria-current={channel.id === openId ? 'page' : undefined}
+                  onClick={() => setPanel(undefined)}
+                >
                   <span class="hash" aria-hidden="true">
                     {channel.private ? '🔒' : '#'}
                   </span>
@@ -91,32 +158,73 @@ export function ChannelsPage() {
               setCreating(false);
               if (!channel) return;
               setChannels((list) => [channel, ...(list ?? []).filter((known) => known.id !== channel.id)]);
-              route(`/channels/${channel.id}`);
+              openChannel(channel.id);
             }}
           />
         ) : (
-          <button type="button" class="secondary" onClick={() => setCreating(true)}>
-            + New channel
-          </button>
+          <div class="sidebar-actions">
+            <button type="button" class="secondary" onClick={() => setCreating(true)}>
+              + New channel
+            </button>
+            <button type="button" class="secondary" onClick={() => setPanel({ kind: 'browse' })}>
+              Browse channels
+            </button>
+          </div>
         )}
         <ErrorNote error={error} onDismiss={() => setError('')} />
       </aside>
-      {open && (
-        <ChannelRoom
-          key={open.id}
-          channelId={open.id}
-          label={`#${open.name}`}
-          header={
-            <header class="channel-head">
-              <h2>
-                <span aria-hidden="true">#</span>
-                {open.name}
-              </h2>
-              {open.description && <p class="description">{open.description}</p>}
-            </header>
-          }
-        />
-      )}
+      <div class="main-pane">
+        {panel?.kind === 'search' && <SearchResults request={panel.request} channels={[...(channels ?? []), ...others]} onOpen={openChannel} onClose={() => setPanel(undefined)} />}
+        {panel?.kind === 'browse' && (
+          <BrowseChannels
+            onOpen={openChannel}
+            onJoined={(channel) => {
+              void refresh();
+              setChannels((list) => [channel, ...(list ?? []).filter((known) => known.id !== channel.id)]);
+              openChannel(channel.id);
+            }}
+            onClose={() => setPanel(undefined)}
+          />
+        )}
+        {open && (
+          <div class="room-pane" hidden={Boolean(panel)}>
+            <ChannelRoom
+              key={open.id}
+              channelId={open.id}
+              label={`#${open.name}`}
+              lastReadSeq={open.last_read_seq}
+              header={
+                <header class="channel-head">
+                  <div class="title">
+                    <h2>
+                      <span aria-hidden="true">{open.private ? '🔒 ' : '#'}</span>
+                      {open.name}
+                    </h2>
+                    {open.description && <p class="description">{open.description}</p>}
+                  </div>
+                  {!mine && (
+                    <button type="button" class="small" onClick={() => void join(open)}>
+                      Join #{open.name}
+                    </button>
+                  )}
+                  <button type="button" class="secondary small members-toggle" aria-controls="channel-members" aria-expanded={showMembers} onClick={() => setShowMembers(!showMembers)}>
+                    Members
+                  </button>
+                </header>
+              }
+            />
+            <Members
+              channel={open}
+              isMember={Boolean(mine)}
+              open={showMembers}
+              onLeft={() => {
+                setChannels((list) => list?.filter((channel) => channel.id !== open.id));
+                route('/channels', true);
+              }}
+            />
+          </div>
+        )}
+      </div>
     </div>
   );
 }
