@@ -60,6 +60,8 @@ export interface Config {
   corsOrigins: string[];
   /** `musician-meetup` adds the fields the original Musician Meetup web client reads. */
   compat: Compat | undefined;
+  /** Lets Apps webhooks reach loopback, private and link-local addresses; off, so a webhook cannot probe the internal network. */
+  allowPrivateWebhooks: boolean;
 }
 
 export type Compat = 'musician-meetup';
@@ -109,6 +111,7 @@ export const defaultConfig: Config = {
   matching: { fallbackMs: 10_000, graceMs: 30_000 },
   corsOrigins: [],
   compat: undefined,
+  allowPrivateWebhooks: false,
 };
 
 export class ConfigError extends Error {}
@@ -127,6 +130,7 @@ const settings = {
   RATE_LIMITS: 'rate-limits',
   CORS_ORIGINS: 'cors-origins',
   COMPAT: 'compat',
+  PRIVATE_WEBHOOKS: 'private-webhooks',
 } as const;
 
 export type SettingName = keyof typeof settings;
@@ -206,6 +210,11 @@ export function loadConfig(env: NodeJS.ProcessEnv, flags: Partial<Record<string,
   if (compat !== undefined) {
     if (compat !== 'musician-meetup') throw new ConfigError(`invalid COMPAT "${compat}": expected musician-meetup`);
     config.compat = compat;
+  }
+  const privateWebhooks = raw('PRIVATE_WEBHOOKS');
+  if (privateWebhooks !== undefined) {
+    if (privateWebhooks !== 'allow' && privateWebhooks !== 'refuse') throw new ConfigError(`invalid PRIVATE_WEBHOOKS "${privateWebhooks}": expected allow or refuse`);
+    config.allowPrivateWebhooks = privateWebhooks === 'allow';
   }
   return config;
 }
