@@ -122,7 +122,7 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
   });
   jobs.register(QUEUE_FALLBACK, (payload) => matching.fallback(db, payload));
   jobs.register(WENT_AWAY, (payload) => matching.wentAway(db, payload));
-  const apps = appsService({ clock, ids, bus, jobs, repo: appsRepository(storage.dialect) });
+  const apps = appsService({ clock, ids, bus, jobs, repo: appsRepository(storage.dialect), allowPrivateWebhooks: config.allowPrivateWebhooks });
   jobs.register(WEBHOOK_DELIVERY, (payload) => apps.deliverWebhook(db, payload));
   // Before every route: it rewrites input aliases ahead of their validation.
   const compat = compatibility(http, config.compat);

@@ -74,6 +74,8 @@ export interface Config {
   corsOrigins: string[];
   /** `musician-meetup` adds the fields the original Musician Meetup web client reads. */
   compat: Compat | undefined;
+  /** Lets Apps webhooks reach loopback, private and link-local addresses; off, so a webhook cannot probe the internal network. */
+  allowPrivateWebhooks: boolean;
   /**
    * Proxies whose `X-Forwarded-For` / `X-Forwarded-Proto` are believed (addresses, CIDRs or
    * `loopback`); empty = none, and the client is the socket's peer.
@@ -152,6 +154,7 @@ export const defaultConfig: Config = {
   compat: undefined,
   trustProxy: [],
   sessions: { idleMs: 30 * DAY, absoluteMs: 90 * DAY, guestMs: 7 * DAY },
+  allowPrivateWebhooks: false,
 };
 
 export class ConfigError extends Error {}
@@ -171,6 +174,7 @@ const settings = {
   CORS_ORIGINS: 'cors-origins',
   COMPAT: 'compat',
   TRUST_PROXY: 'trust-proxy',
+  PRIVATE_WEBHOOKS: 'private-webhooks',
 } as const;
 
 export type SettingName = keyof typeof settings;
@@ -256,6 +260,11 @@ export function loadConfig(env: NodeJS.ProcessEnv, flags: Partial<Record<string,
         throw new ConfigError(`invalid TRUST_PROXY "${entry}": expected proxy addresses or CIDRs (or loopback)`);
       }
     }
+  }
+  const privateWebhooks = raw('PRIVATE_WEBHOOKS');
+  if (privateWebhooks !== undefined) {
+    if (privateWebhooks !== 'allow' && privateWebhooks !== 'refuse') throw new ConfigError(`invalid PRIVATE_WEBHOOKS "${privateWebhooks}": expected allow or refuse`);
+    config.allowPrivateWebhooks = privateWebhooks === 'allow';
   }
   return config;
 }

@@ -68,7 +68,8 @@ describeEachDialect('apps', (dialect) => {
   let server: TestRiff;
   let anonymous: RiffClient;
   beforeAll(async () => {
-    server = await startRiff(dialect, { clock });
+    // The webhook receivers of these tests listen on loopback, which Riff refuses by default.
+    server = await startRiff(dialect, { clock, config: { allowPrivateWebhooks: true } });
     anonymous = server.client();
   });
   afterAll(() => server.close());
@@ -630,6 +631,61 @@ describeEachDialect('apps', (dialect) => {
         await runDueJobs();
         const [delivery] = await eventually('delivery', () => receiver.deliveries, (d) => d.length >= 1);
         expect(delivery!.headers['x-riff-signature']).toBe(signatureOf(rotated.webhook_secret, delivery!.body));
+      } finally {
+        await receiver.close();
+      }
+    });
+  });
+
+  describe('webhook targets, with private targets refused (the default)', () => {
+    const guardedClock = new ManualClock();
+    let guarded: TestRiff;
+    beforeAll(async () => {
+      guarded = await startRiff(dialect, { clock: guardedClock });
+    });
+    afterAll(() => guarded.close());
+
+    it.each([
+      'http://127.0.0.1:8080/hook',
+      'http://10.1.2.3/hook',
+      'http://172.16.0.1/hook',
+      'http://192.168.1.1/hook',
+      'http://169.254.169.254/latest/meta-data/',
+      'http://0.0.0.0/hook',
+      'http://[::1]/hook',
+      'http://[fc00::1]/hook',
+      'http://[fe80::1]/hook',
+      'http://[::ffff:127.0.0.1]/hook',
+    ])('a webhook_url at a loopback, private, link-local or metadata address (%s) is refused with 400 webhook_target_refused', async (url) => {
+      const created = await fetch(`${guarded.url}/api/applications`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ application_name: 'probe', webhook_url: url }) });
+      expect(created.status).toBe(400);
+      expect(((await created.json()) as { error: { code: string; message: string } }).error).toMatchObject({ code: 'webhook_target_refused', message: expect.stringContaining('webhook_url') });
+      const { application_token: token } = await guarded.client().createApplication({ application_name: 'probe' });
+      await refused(guarded.client().updateApplication(token, { webhook_url: url }), 400, 'webhook_target_refused');
+    });
+
+    it('a webhook_url that is not http(s) is refused with 400', async () => {
+      await refused(guarded.client().createApplication({ application_name: 'probe', webhook_url: 'file:///etc/passwd' }), 400);
+    });
+
+    it('a webhook_url at a public address is accepted', async () => {
+      const app = await guarded.client().createApplication({ application_name: 'public', webhook_url: 'https://203.0.113.10/hook' });
+      expect(app.webhook_url).toBe('https://203.0.113.10/hook');
+    });
+
+    it('a host name that resolves to a loopback address is accepted but never delivered to', async () => {
+      const receiver = await webhookReceiver();
+      try {
+        const localName = receiver.url.replace('127.0.0.1', 'localhost');
+        const client = guarded.client();
+        const app = await client.createApplication({ application_name: 'rebinding', webhook_url: localName });
+        await client.createChat(app.application_token, 'c');
+        await client.postAppMessage(app.application_token, 1, 'for the internal network');
+        await guarded.riff.jobs.runDue();
+        // Past the retry's backoff: the second attempt is refused too.
+        guardedClock.advance(3_600_000);
+        await guarded.riff.jobs.runDue();
+        expect(receiver.deliveries).toEqual([]);
       } finally {
         await receiver.close();
       }

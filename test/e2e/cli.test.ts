@@ -202,6 +202,7 @@ describe('riff serve', () => {
     ['PORT=abc', [], { PORT: 'abc' }, /\bPORT\b/, 'abc'],
     ['DATABASE_URL=mysql://x', [], { DATABASE_URL: 'mysql://x' }, /\bDATABASE_URL\b/, 'mysql'],
     ['LOG_LEVEL=loud', [], { LOG_LEVEL: 'loud' }, /\bLOG_LEVEL\b/, 'loud'],
+    ['PRIVATE_WEBHOOKS=yes', [], { PRIVATE_WEBHOOKS: 'yes' }, /\bPRIVATE_WEBHOOKS\b/, 'yes'],
     ['the flag --port 99999', ['serve', '--port', '99999'], {}, /port/i, '99999'],
   ])('a bad config value (%s) exits non-zero with one line on stderr naming the variable', async (_name, args, env, names, value) => {
     const dataDir = tempDir();

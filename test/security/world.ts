@@ -3,6 +3,9 @@ import { newMusician, type TestRiff } from '../helpers/riff.js';
 
 export type Role = 'none' | 'guest' | 'stranger' | 'member' | 'owner' | 'admin';
 
+/** What the private rooms of the world hold: text only their members may ever see. */
+export const SECRETS = { privateChannel: 'only for us', dm: 'between the two of us', room: 'told a stranger in Talk now' } as const;
+
 export interface Response {
   status: number;
   body: unknown;
@@ -27,7 +30,7 @@ export interface World {
   tokens: Record<Exclude<Role, 'none'>, string>;
   /** Talk-now partners: their room is "owned" by the first, "joined" by the second. */
   partners: [string, string];
-  ids: { ownerId: string; memberId: string; strangerId: string; privateChannel: string; publicChannel: string; message: string; meetup: string; poll: string; room: string; album: string; review: string; forum: string; appToken: string; chat: number; appMessage: number };
+  ids: { ownerId: string; memberId: string; strangerId: string; privateChannel: string; dm: string; publicChannel: string; message: string; meetup: string; poll: string; room: string; album: string; review: string; forum: string; appToken: string; chat: number; appMessage: number };
 }
 
 function must(response: Response, what: string): any {
@@ -44,7 +47,10 @@ export async function buildWorld(server: TestRiff): Promise<World> {
   await server.riff.accounts.grantAdmin(server.riff.storage.db, admin.username);
   const privateChannel = must(await call(u, 'POST', '/v1/channels', owner.token, { name: `secret ${owner.id}`, private: true, members: [member.id] }), 'private channel').id;
   const publicChannel = must(await call(u, 'POST', '/v1/channels', owner.token, { name: `open ${owner.id}` }), 'public channel').id;
-  const message = must(await call(u, 'POST', `/v1/channels/${privateChannel}`, owner.token, { body: 'only for us' }), 'message').id;
+  const message = must(await call(u, 'POST', `/v1/channels/${privateChannel}`, owner.token, { body: SECRETS.privateChannel }), 'message').id;
+  // A private conversation of exactly two people, as a direct message is.
+  const dm = must(await call(u, 'POST', '/v1/channels', owner.token, { name: `dm ${owner.id}`, private: true, members: [member.id] }), 'dm').id;
+  must(await call(u, 'POST', `/v1/channels/${dm}`, member.token, { body: SECRETS.dm }), 'dm message');
   must(await call(u, 'PUT', `/v1/messages/${message}/reactions/${encodeURIComponent('👍')}`, member.token), 'reaction');
   const meetup = must(
     await call(u, 'POST', '/v1/events', owner.token, { title: 'Jam', starts_at: new Date(Date.now() + 86_400_000 * 30).toISOString(), time_zone: 'UTC', location: 'Cellar' }),
@@ -55,6 +61,7 @@ export async function buildWorld(server: TestRiff): Promise<World> {
   must(await call(u, 'POST', '/v1/queue', a.token, { mode: 'talk' }), 'queue a');
   const matched = must(await call(u, 'POST', '/v1/queue', b.token, { mode: 'talk' }), 'queue b') as { room_id?: string };
   if (!matched.room_id) throw new Error(`fixture: the two guests were not matched: ${JSON.stringify(matched)}`);
+  must(await call(u, 'POST', `/v1/channels/${matched.room_id}`, a.token, { body: SECRETS.room }), 'room message');
   const album = must(await call(u, 'POST', '/v1/albums', owner.token, { title: `Album ${owner.id}`, artist: 'Riffers', genres: ['jazz'] }), 'album').id;
   const review = must(await call(u, 'POST', '/v1/reviews', owner.token, { album_id: album, rating: 4.5, review_text: 'Grooves.' }), 'review').id;
   const forum = must(await call(u, 'POST', '/v1/forums/rooms', owner.token, { room_type: 'album', album_id: album }), 'forum').id;
@@ -64,7 +71,7 @@ export async function buildWorld(server: TestRiff): Promise<World> {
   return {
     tokens: { guest: g.token, stranger: stranger.token, member: member.token, owner: owner.token, admin: admin.token },
     partners: [a.token, b.token],
-    ids: { ownerId: owner.id, memberId: member.id, strangerId: stranger.id, privateChannel, publicChannel, message, meetup, poll, room: matched.room_id, album, review, forum, appToken, chat, appMessage },
+    ids: { ownerId: owner.id, memberId: member.id, strangerId: stranger.id, privateChannel, dm, publicChannel, message, meetup, poll, room: matched.room_id, album, review, forum, appToken, chat, appMessage },
   };
 }
 

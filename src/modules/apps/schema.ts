@@ -20,9 +20,12 @@ export const ApplicationParams = Type.Object({ token: Token });
 export const ChatParams = Type.Object({ token: Token, chat_number: NumberParam });
 export const MessageParams = Type.Object({ token: Token, chat_number: NumberParam, message_number: NumberParam });
 
+/** How many to skip: bounded, as `1e308` is an integer to JSON Schema but not to the database's OFFSET. */
+const After = Type.Integer({ minimum: 0, maximum: Number.MAX_SAFE_INTEGER });
+
 /** Pages by number (chats, messages, search hits): `after` the last number seen. */
 export const NumberCursor = Type.Object({
-  after: Type.Optional(Type.Integer({ minimum: 0 })),
+  after: Type.Optional(After),
   limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100 })),
 });
 export type NumberCursorInput = Static<typeof NumberCursor>;
@@ -32,7 +35,7 @@ export const ApplicationListQuery = NumberCursor;
 
 export const SearchQuery = Type.Object({
   q: Type.Optional(Type.String({ maxLength: QUERY_MAX, description: 'wins over a JSON body `{search_query}` sent with the GET' })),
-  after: Type.Optional(Type.Integer({ minimum: 0 })),
+  after: Type.Optional(After),
   limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100 })),
 });
 

@@ -19,7 +19,7 @@ import type {
   SearchHitView,
   UpdateApplicationInput,
 } from './schema.js';
-import { postWebhook, type WebhookEvent } from './webhooks.js';
+import { assertWebhookTarget, postWebhook, type WebhookEvent } from './webhooks.js';
 
 export interface AppsDeps {
   clock: Clock;
@@ -27,6 +27,8 @@ export interface AppsDeps {
   bus: Bus;
   jobs: Pick<Scheduler, 'schedule'>;
   repo: AppsRepository;
+  /** Lets webhooks reach loopback and private addresses (a receiver on the same host or network). */
+  allowPrivateWebhooks: boolean;
 }
 
 /** The scheduler's job kind that delivers one event to an application's webhook. */
@@ -52,7 +54,7 @@ function issue() {
 }
 
 export function appsService(deps: AppsDeps) {
-  const { clock, ids, bus, jobs, repo } = deps;
+  const { clock, ids, bus, jobs, repo, allowPrivateWebhooks } = deps;
 
   async function applicationOf(db: Database, token: string): Promise<ApplicationRow> {
     const application = await repo.findApplication(db, hashSecret(token));
@@ -99,6 +101,7 @@ export function appsService(deps: AppsDeps) {
   return {
     /** No account needed; with a session, the application is that user's and shows in their list. */
     async create(db: Database, owner: Identity | null, input: CreateApplicationInput): Promise<IssuedApplicationView> {
+      if (input.webhook_url) assertWebhookTarget(input.webhook_url, allowPrivateWebhooks);
       const { token, secret, columns } = issue();
       const now = clock.now();
       const row: ApplicationRow = {
@@ -128,6 +131,7 @@ export function appsService(deps: AppsDeps) {
       if (input.application_name === undefined && input.webhook_url === undefined) {
         throw new RiffError('validation_failed', 'Say what to change: application_name or webhook_url', [{ field: 'body', message: 'must have application_name or webhook_url' }]);
       }
+      if (input.webhook_url) assertWebhookTarget(input.webhook_url, allowPrivateWebhooks);
       const updated = await repo.updateApplication(db, hashSecret(token), {
         ...(input.application_name !== undefined ? { name: input.application_name } : {}),
         ...(input.webhook_url !== undefined ? { webhook_url: input.webhook_url } : {}),
@@ -236,7 +240,7 @@ export function appsService(deps: AppsDeps) {
       const { application_id, event } = payload as WebhookJob;
       const application = await repo.findApplicationById(db, application_id);
       if (!application?.webhook_url) return;
-      await postWebhook(application.webhook_url, application.webhook_secret, event);
+      await postWebhook(application.webhook_url, application.webhook_secret, event, allowPrivateWebhooks);
     },
   };
 }

@@ -2,7 +2,8 @@ import { Type, type Static } from '@sinclair/typebox';
 import { Profile, type ProfileView } from '../accounts/index.js';
 
 export const Id = Type.String({ pattern: '^[A-Za-z0-9._~-]{1,64}$' });
-const Seq = Type.Integer({ minimum: 0 });
+// `1e308` is an integer to JSON Schema: bounded, so the database never sees a number it cannot hold.
+const Seq = Type.Integer({ minimum: 0, maximum: Number.MAX_SAFE_INTEGER });
 
 export const ChannelParams = Type.Object({ id: Id });
 export const MessageParams = Type.Object({ id: Id });

@@ -84,6 +84,13 @@ export async function createHttpServer(options: HttpOptions): Promise<HttpServer
     return503OnClosing: false,
     // Only then do `request.ip` and `request.protocol` come from X-Forwarded-For / -Proto.
     trustProxy: options.trustProxy?.length ? options.trustProxy : false,
+    // The router's own refusals, before any route runs, get the envelope too. The path is not
+    // echoed: it may hold a credential (`/api/applications/{token}`).
+    frameworkErrors: (error, _request, reply) => {
+      if (error.code === 'FST_ERR_MAX_PARAM_LENGTH') return send(reply, new RiffError('uri_too_long'));
+      if (error.code === 'FST_ERR_BAD_URL') return send(reply, new RiffError('validation_failed', 'The URL path has a percent-encoding that is not UTF-8', [{ field: 'path' }]));
+      return send(reply, new RiffError('internal_error'));
+    },
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   app.setValidatorCompiler(validatorCompiler);
