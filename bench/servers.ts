@@ -1,7 +1,8 @@
 /**
  * The peers Riff is measured against, each written the way its documentation suggests:
  * `node servers.js <ws|socketio|uws> <port>` prints "listening" once it accepts sockets.
- * Every peer broadcasts each incoming message to every socket of one room, the sender included.
+ * A socket joins the room named by `?room=` (Socket.IO: the handshake query), default "bench";
+ * every message is broadcast to every socket of the sender's room, the sender included.
  */
 import { createRequire } from 'node:module';
 import { WebSocketServer, type WebSocket } from 'ws';
@@ -10,10 +11,15 @@ import { Server } from 'socket.io';
 const [kind, portText] = process.argv.slice(2);
 const port = Number(portText);
 
+const roomOf = (url: string | undefined) => new URL(url ?? '/', 'http://localhost').searchParams.get('room') || 'bench';
+
 function rawWs(): void {
-  const server = new WebSocketServer({ host: '127.0.0.1', port }, () => console.log('listening'));
-  const room = new Set<WebSocket>();
-  server.on('connection', (socket) => {
+  const server = new WebSocketServer({ host: '127.0.0.1', port, perMessageDeflate: false }, () => console.log('listening'));
+  const rooms = new Map<string, Set<WebSocket>>();
+  server.on('connection', (socket, request) => {
+    const name = roomOf(request.url);
+    let room = rooms.get(name);
+    if (!room) rooms.set(name, (room = new Set()));
     room.add(socket);
     socket.on('close', () => room.delete(socket));
     // Encoded once: the received Buffer is the frame every socket gets.
@@ -26,17 +32,28 @@ function rawWs(): void {
 function socketIo(): void {
   const io = new Server(port, { serveClient: false, transports: ['websocket'] });
   io.on('connection', (socket) => {
-    void socket.join('bench');
-    socket.on('m', (payload: string) => io.to('bench').emit('m', payload));
+    const room = String(socket.handshake.query.room ?? 'bench');
+    void socket.join(room);
+    socket.on('m', (payload: string) => io.to(room).emit('m', payload));
   });
   console.log('listening');
 }
 
 function uws(): void {
   // The package ships no types; this is the part of its API used here.
-  type Socket = { subscribe(topic: string): boolean };
+  type Socket = { subscribe(topic: string): boolean; getUserData(): { room: string } };
+  type Request = { getQuery(key: string): string | undefined; getHeader(name: string): string };
+  type Response = { upgrade(data: { room: string }, key: string, protocol: string, extensions: string, context: unknown): void };
   type UwsApp = {
-    ws(pattern: string, behavior: { open(socket: Socket): void; message(socket: Socket, message: ArrayBuffer, isBinary: boolean): void }): UwsApp;
+    ws(
+      pattern: string,
+      behavior: {
+        maxBackpressure?: number;
+        upgrade(res: Response, req: Request, context: unknown): void;
+        open(socket: Socket): void;
+        message(socket: Socket, message: ArrayBuffer, isBinary: boolean): void;
+      },
+    ): UwsApp;
     publish(topic: string, message: ArrayBuffer, isBinary: boolean): boolean;
     listen(host: string, port: number, done: (listening: unknown) => void): UwsApp;
   };
@@ -50,8 +67,16 @@ function uws(): void {
   const app = uWS.App();
   app
     .ws('/*', {
-      open: (socket) => void socket.subscribe('bench'),
-      message: (_socket, message, isBinary) => void app.publish('bench', message, isBinary),
+      upgrade: (res, req, context) =>
+        res.upgrade(
+          { room: req.getQuery('room') || 'bench' },
+          req.getHeader('sec-websocket-key'),
+          req.getHeader('sec-websocket-protocol'),
+          req.getHeader('sec-websocket-extensions'),
+          context,
+        ),
+      open: (socket) => void socket.subscribe(socket.getUserData().room),
+      message: (socket, message, isBinary) => void app.publish(socket.getUserData().room, message, isBinary),
     })
     .listen('127.0.0.1', port, (listening) => {
       if (!listening) {
