@@ -87,8 +87,6 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
     bus,
     accounts,
     repo: channelsRepository(storage.dialect),
-    limiter,
-    messageRate: config.rateLimits.messagesPerUser,
     notify: (trx, notices) => notifications.notify(trx, notices),
   });
   const notifications = notificationsService({

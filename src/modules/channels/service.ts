@@ -1,9 +1,7 @@
-import type { RateRule } from '../../config.js';
 import { topics, type Bus } from '../../platform/bus/index.js';
 import { iso, type Clock } from '../../platform/clock.js';
 import { RiffError } from '../../platform/errors.js';
 import type { Identity } from '../../platform/http/auth.js';
-import type { RateLimiter } from '../../platform/http/rate-limit.js';
 import type { ChannelEventFrame, ChannelFrame, PinChange, ResourceFrameType, RoomClosedFrame } from '../../platform/gateway/protocol.js';
 import type { IdGenerator } from '../../platform/ids.js';
 import { afterCommit, inTransaction, uniqueViolation, type Database } from '../../platform/storage/database.js';
@@ -37,8 +35,6 @@ export interface ChannelsDeps {
   bus: Bus;
   accounts: AccountsService;
   repo: ChannelsRepository;
-  limiter: RateLimiter;
-  messageRate: RateRule;
   /** Tells people about a message inside its transaction (mentions, replies, DMs). */
   notify: (trx: Database, notices: Notice[]) => Promise<void>;
 }
@@ -367,7 +363,6 @@ export function channelsService(deps: ChannelsDeps) {
       assertOpen(locked);
       await assertConversing(trx, channel);
       if (channel.kind === 'dm') await assertNotBlocked(trx, me, channel);
-      await deps.limiter.consume(`messages:${me.userId}`, deps.messageRate);
       if (!member) {
         assertOpenMembership(channel);
         await join(trx, channel, await profileOf(trx, me.userId));
