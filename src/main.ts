@@ -19,7 +19,8 @@ usage: riff [command] [--flag value …]
   seed-demo              create demo musicians to log in with (and print their credentials) and well-known albums
   doctor                 check the database and bus connections and say what is wrong
   admin grant <username> make a user an admin
-  bench [scenario]       measure Riff against raw ws, Socket.IO and uWS.js (npm run bench; scenario: fanout)
+  bench [scenario…]      measure Riff against raw ws, Socket.IO and uWS.js (npm run bench):
+                         fanout durable idle reconnect history apps multinode
 
 flags (each also an environment variable): ${flagNames.map((f) => `--${f}`).join(' ')}`;
 
