@@ -144,7 +144,7 @@ export const defaultConfig: Config = {
     heartbeatMs: 30_000,
     replayLimit: 1_000,
     frameRate: { max: 200, windowMs: 10_000 },
-    maxSocketsPerUser: 20,
+    maxSocketsPerUser: 100,
     typingIntervalMs: 2_000,
     gapWaitMs: 50,
   },
