@@ -87,6 +87,7 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
     bus,
     accounts,
     repo: channelsRepository(storage.dialect),
+    privateMemberCap: config.rateLimits.enabled ? config.privateChannelMemberCap : Infinity,
     notify: (trx, notices) => notifications.notify(trx, notices),
   });
   const notifications = notificationsService({

@@ -74,6 +74,8 @@ export interface Config {
   corsOrigins: string[];
   /** `musician-meetup` adds the fields the original Musician Meetup web client reads. */
   compat: Compat | undefined;
+  /** Most people a private channel or group DM holds (public channels have no cap: General holds everyone). */
+  privateChannelMemberCap: number;
   /** Lets Apps webhooks reach loopback, private and link-local addresses; off, so a webhook cannot probe the internal network. */
   allowPrivateWebhooks: boolean;
   /**
@@ -154,6 +156,7 @@ export const defaultConfig: Config = {
   compat: undefined,
   trustProxy: [],
   sessions: { idleMs: 30 * DAY, absoluteMs: 90 * DAY, guestMs: 7 * DAY },
+  privateChannelMemberCap: 10_000,
   allowPrivateWebhooks: false,
 };
 

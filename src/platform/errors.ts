@@ -23,6 +23,7 @@ export const catalogue = {
   username_taken: { status: 409, message: 'That username is taken' },
   email_taken: { status: 409, message: 'That email is already registered' },
   nonce_reused: { status: 409, message: 'This nonce was already used for another message' },
+  channel_full: { status: 409, message: 'This private channel has as many members as it can hold' },
   album_exists: { status: 409, message: 'This album is already in Riff' },
   review_exists: { status: 409, message: 'You have already reviewed this album; edit your review instead' },
   payload_too_large: { status: 413, message: 'The request body is larger than 1 MiB' },

@@ -182,11 +182,32 @@ describeEachDialect('size and count limits', (dialect) => {
   let server: TestRiff;
   beforeAll(async () => {
     server = await startRiff(dialect, {
-      config: { gateway: { ...defaultConfig.gateway, maxFrameBytes: 4096, maxSocketsPerUser: 2 } },
+      config: { gateway: { ...defaultConfig.gateway, maxFrameBytes: 4096, maxSocketsPerUser: 2 }, privateChannelMemberCap: 3 },
     });
   });
   afterAll(() => server.close());
   afterEach(() => closeAllSockets());
+
+  it('a private channel or group DM holds at most its cap (409 channel_full); public channels have none', async () => {
+    const people = await Promise.all(
+      Array.from({ length: 5 }, async () => {
+        const client = server.client();
+        return { client, id: (await client.signUp(newMusician())).id };
+      }),
+    );
+    const [owner, a, b, c, d] = people as [(typeof people)[0], (typeof people)[0], (typeof people)[0], (typeof people)[0], (typeof people)[0]];
+    await refused(owner.client.createChannel({ name: 'too many', private: true, members: [a.id, b.id, c.id] }), 409, 'channel_full');
+    const band = await owner.client.createChannel({ name: 'trio', private: true, members: [a.id] });
+    // Two adds at once for the last place: exactly one gets it.
+    const results = await Promise.allSettled([owner.client.addMember(band.id, b.id), owner.client.addMember(band.id, c.id)]);
+    expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
+    expect((await owner.client.members(band.id)).length).toBe(3);
+    await refused(owner.client.addMember(band.id, d.id), 409, 'channel_full');
+    await refused(owner.client.openDm({ user_ids: [a.id, b.id, c.id] }), 409, 'channel_full');
+    const open = await owner.client.createChannel({ name: 'everyone' });
+    for (const person of [a, b, c, d]) await person.client.addMember(open.id, person.id);
+    expect((await owner.client.members(open.id)).length).toBe(5);
+  });
 
   it('a body over 1 MiB is a 413 payload_too_large envelope', async () => {
     const me = server.client();

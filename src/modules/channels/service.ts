@@ -35,6 +35,8 @@ export interface ChannelsDeps {
   bus: Bus;
   accounts: AccountsService;
   repo: ChannelsRepository;
+  /** Most members of a private channel; public ones have no cap. */
+  privateMemberCap: number;
   /** Tells people about a message inside its transaction (mentions, replies, DMs). */
   notify: (trx: Database, notices: Notice[]) => Promise<void>;
 }
@@ -344,6 +346,11 @@ export function channelsService(deps: ChannelsDeps) {
 
   /** Makes `userId` a member (announced as joined, or as added by `by`); false if they already were. */
   async function join(trx: Database, channel: ChannelRow, user: PublicProfile, by?: PublicProfile): Promise<boolean> {
+    if (channel.private === 1) {
+      // Counted under the channel's lock, so two adds at once cannot both take the last place.
+      await repo.lockChannel(trx, channel.id);
+      if ((await repo.findMember(trx, channel.id, user.id)) === undefined && (await repo.memberCount(trx, channel.id)) >= deps.privateMemberCap) throw new RiffError('channel_full');
+    }
     if (!(await repo.addMember(trx, channel.id, user.id, clock.now(), channel.last_seq))) return false;
     const item = by && by.id !== user.id
       ? await announce(trx, channel, 'member.joined', { type: 'member_added', user_id: user.id, by_user_id: by.id }, `${displayName(by)} added ${displayName(user)}`)
@@ -635,6 +642,7 @@ export function channelsService(deps: ChannelsDeps) {
       if (others.length === 0) throw new RiffError('validation_failed', 'Name someone else to message', [{ field: 'user_id', message: 'must not be yourself' }]);
       if (others.length > DM_MAX_PEOPLE - 1) throw new RiffError('validation_failed', `A group DM holds at most ${DM_MAX_PEOPLE} people`, [{ field: 'user_ids' }]);
       const people = [me.userId, ...others].sort();
+      if (people.length > deps.privateMemberCap) throw new RiffError('channel_full', `A private conversation holds at most ${deps.privateMemberCap} people`);
       const key = people.join(',');
       const existing = async (trx: Database) => {
         const row = await repo.findDirect(trx, key);
@@ -735,6 +743,7 @@ export function channelsService(deps: ChannelsDeps) {
         const profiles = await accounts.profiles(trx, others);
         const unknown = others.filter((id) => profiles.get(id)?.role === undefined || profiles.get(id)?.role === 'guest');
         if (unknown.length > 0) throw new RiffError('validation_failed', 'Some members are not Riff users', unknown.map((id) => ({ field: 'members', user_id: id })));
+        if (input.private && others.length + 1 > deps.privateMemberCap) throw new RiffError('channel_full', `A private channel holds at most ${deps.privateMemberCap} members`);
         const now = clock.now();
         const channel: ChannelRow = {
           id: ids.next(),
