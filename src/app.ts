@@ -137,7 +137,11 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
     options: { ...config.gateway, maxSocketsPerUser: config.rateLimits.enabled ? config.gateway.maxSocketsPerUser : Infinity },
     services: {
       authenticate: (token) => accounts.verify(db, token),
-      profile: async (identity) => presentUser(await accounts.profile(db, identity.userId, identity.userId), identity.userId),
+      // The same as GET /v1/users/me, unread notifications included.
+      profile: async (identity) => ({
+        ...presentUser(await accounts.profile(db, identity.userId, identity.userId), identity.userId),
+        unread_notifications: await notifications.unreadCount(db, identity.userId),
+      }),
       memberships: (userId) => channels.memberships(db, userId),
       followable: (identity, channelId) => channels.followable(db, identity, channelId),
       head: (channelId) => channels.head(db, channelId),

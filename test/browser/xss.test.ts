@@ -95,7 +95,7 @@ describe('the web app renders user text as text, never as markup', () => {
       const history = page.getByRole('list', { name: 'Messages' });
       await history.getByText(IMG, { exact: true }).waitFor({ timeout: 20_000 });
       await history.getByText(SCRIPT, { exact: true }).waitFor({ timeout: 20_000 });
-      await page.getByRole('button', { name: `${IMG} jam` }).click();
+      await page.getByRole('link', { name: `${IMG} jam` }).click();
       await page.getByRole('heading', { name: `${IMG} jam`, exact: true }).waitFor({ timeout: 20_000 });
       await page.locator('.channel-head .description').getByText(SCRIPT, { exact: true }).waitFor({ timeout: 20_000 });
       await history.getByText(`${IMG} again`, { exact: true }).waitFor({ timeout: 20_000 });

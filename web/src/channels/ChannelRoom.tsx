@@ -301,7 +301,7 @@ export function ChannelRoom({ channelId, label, header, lastReadSeq }: { channel
     <section class="channel-view" aria-label={label}>
       {header}
       <ErrorNote error={error} onDismiss={() => setError('')} />
-      <ol class="history" aria-label="Messages" aria-live="polite" ref={list} onScroll={onScroll}>
+      <ol class="history" aria-label="Messages" aria-live="polite" tabIndex={0} ref={list} onScroll={onScroll}>
         {hasOlder && (
           <li class="older" ref={topSentinel}>
             <button type="button" class="secondary" onClick={loadOlder} disabled={loadingOlder}>
