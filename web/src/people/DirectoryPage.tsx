@@ -5,6 +5,7 @@ import { useSession } from '../app/session.js';
 import { ErrorNote, Page, problem } from '../shared/ui.js';
 import { Avatar, displayName, skillLabel } from './musician.js';
 import './people.css';
+import { StarScore, starsText } from '../reviews/stars.js';
 
 const PAGE_SIZE = 24;
 /** How long typing pauses before the directory asks again. */
@@ -210,16 +211,13 @@ function MusicianProfile({ id }: { id: string }) {
       {reviews.length > 0 && (
         <section class="card" aria-labelledby="reviews-title">
           <h2 id="reviews-title">Album reviews</h2>
-          <ul class="reviews">
+          <ul class="review-list">
             {reviews.map((review) => (
               <li key={review.id}>
                 <a class="text-link" href={`/albums/${review.album_id}`}>
                   {review.album.title} — {review.album.artist}
                 </a>{' '}
-                <span class="stars" role="img" aria-label={`${review.rating} of 5 stars`}>
-                  {'★'.repeat(Math.floor(review.rating))}
-                  {review.rating % 1 ? '½' : ''}
-                </span>
+                <StarScore value={review.rating} label={starsText(review.rating)} />
                 {review.review_text && <p class="prose">{review.review_text}</p>}
               </li>
             ))}

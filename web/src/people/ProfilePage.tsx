@@ -138,7 +138,7 @@ export function ProfilePage() {
           </p>
         </div>
       </form>
-      <section class="card danger" aria-labelledby="sessions-title">
+      <section class="card sessions" aria-labelledby="sessions-title">
         <h2 id="sessions-title">Sessions</h2>
         <p>Lost a phone or used a shared computer? This ends every session of yours, on every device, this one too.</p>
         <div>

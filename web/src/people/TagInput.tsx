@@ -33,12 +33,12 @@ export function TagInput({ legend, noun, tags, onChange, max = 20 }: { legend: s
     } else setDraft(value);
   };
   return (
-    <fieldset class="tags">
+    <fieldset class="tag-input">
       <legend>{legend}</legend>
       {tags.length > 0 && (
         <ul class="tag-list" aria-label={legend}>
           {tags.map((tag) => (
-            <li key={tag} class="tag">
+            <li key={tag} class="tag-chip">
               {tag}
               <button type="button" class="tag-remove" aria-label={`Remove ${tag}`} onClick={() => onChange(tags.filter((existing) => existing !== tag))}>
                 ×
