@@ -21,6 +21,24 @@ export function attendance(event: EventView): string {
 export const place = (event: EventView) => [event.location, event.city].filter(Boolean).join(', ');
 
 /** One meetup in a list: when (in the viewer's zone), where, how full, and my answer. */
+/** A meetup's genres and the instruments it wants, as tags. */
+export function MeetupTags({ event }: { event: EventView }) {
+  return (
+    <>
+      {event.genres.map((genre) => (
+        <span class="tag" key={`genre-${genre}`}>
+          {genre}
+        </span>
+      ))}
+      {event.instruments_wanted.map((instrument) => (
+        <span class="tag wanted" key={`wanted-${instrument}`}>
+          {instrument} wanted
+        </span>
+      ))}
+    </>
+  );
+}
+
 export function MeetupCard({ event }: { event: EventView }) {
   const mine = rsvpLabel(event.my_rsvp);
   return (
@@ -36,16 +54,7 @@ export function MeetupCard({ event }: { event: EventView }) {
       <div class="tags">
         {event.status === 'cancelled' && <span class="tag alert">Cancelled</span>}
         {mine && <span class={`tag rsvp ${event.my_rsvp}`}>{mine}</span>}
-        {event.genres.map((genre) => (
-          <span class="tag" key={`genre-${genre}`}>
-            {genre}
-          </span>
-        ))}
-        {event.instruments_wanted.map((instrument) => (
-          <span class="tag wanted" key={`wanted-${instrument}`}>
-            {instrument} wanted
-          </span>
-        ))}
+        <MeetupTags event={event} />
       </div>
     </li>
   );

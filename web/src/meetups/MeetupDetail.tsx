@@ -4,7 +4,7 @@ import type { AttendeesView, EventView, PollView, RsvpChoice, UpdateEventInput, 
 import { useFrames, useSession } from '../app/session.js';
 import { ChannelRoom } from '../channels/ChannelRoom.js';
 import { ErrorNote, Page, problem } from '../shared/ui.js';
-import { attendance, place, rsvpLabel } from './MeetupCard.js';
+import { attendance, MeetupTags, place, rsvpLabel } from './MeetupCard.js';
 import { MeetupForm, type MeetupFields } from './MeetupForm.js';
 import { Polls } from './Polls.js';
 import { longDateTime, sameClock, viewerZone } from './time.js';
@@ -120,16 +120,7 @@ export function MeetupDetail() {
               <p class="attendance">{attendance(event)}</p>
               {(event.genres.length > 0 || event.instruments_wanted.length > 0) && (
                 <div class="tags">
-                  {event.genres.map((genre) => (
-                    <span class="tag" key={`genre-${genre}`}>
-                      {genre}
-                    </span>
-                  ))}
-                  {event.instruments_wanted.map((instrument) => (
-                    <span class="tag wanted" key={`wanted-${instrument}`}>
-                      {instrument} wanted
-                    </span>
-                  ))}
+                  <MeetupTags event={event} />
                 </div>
               )}
               {event.description && <p class="description">{event.description}</p>}
