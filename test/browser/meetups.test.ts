@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import { TZDate } from '@date-fns/tz';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { accessibilityViolations, DESKTOP, haveChromium, launchBrowser, openPage, pageProblems, pageWidth, PHONE, screenshot, signUpInBrowser } from '../helpers/browser.js';
+import { checkAtBothWidths, haveChromium, launchBrowser, pageProblems, signUpInBrowser } from '../helpers/browser.js';
 import { startRiff, type TestRiff } from '../helpers/riff.js';
 
 /** The organizer lives in Berlin, plans a meetup in New York, and a joiner reads it in Tokyo. */
@@ -27,17 +27,6 @@ async function liveIn(page: Page, timeZone: string): Promise<void> {
   const devtools = await page.context().newCDPSession(page);
   await devtools.send('Emulation.setTimezoneOverride', { timezoneId: timeZone });
   await devtools.send('Emulation.setLocaleOverride', { locale: 'en-US' });
-}
-
-/** Screenshots at phone and desktop width, the phone without sideways scrolling, and axe at both. */
-async function inspect(page: Page, name: string): Promise<void> {
-  await page.setViewportSize(PHONE);
-  await screenshot(page, `meetups-${name}-phone`);
-  expect(await pageWidth(page)).toBeLessThanOrEqual(PHONE.width);
-  expect(await accessibilityViolations(page)).toEqual([]);
-  await page.setViewportSize(DESKTOP);
-  await screenshot(page, `meetups-${name}-desktop`);
-  expect(await accessibilityViolations(page)).toEqual([]);
 }
 
 describe.skipIf(!haveChromium)('meetups in the web app', () => {
@@ -84,7 +73,7 @@ describe.skipIf(!haveChromium)('meetups in the web app', () => {
     await form.getByLabel('Genres (comma separated)').fill('jazz, bebop');
     await form.getByLabel('Instruments wanted (comma separated)').fill('double bass, drums');
     await form.getByText(`${clockIn(start.instant, ORGANIZER_ZONE)}`).waitFor();
-    await inspect(organizer, 'create');
+    await checkAtBothWidths(organizer, 'meetups-create');
 
     await form.getByRole('button', { name: 'Create meetup' }).click();
     await organizer.getByRole('heading', { name: title }).waitFor({ timeout: 20_000 });
@@ -110,7 +99,7 @@ describe.skipIf(!haveChromium)('meetups in the web app', () => {
     expect(await card.locator('time').getAttribute('datetime')).toBe(start.instant);
     expect(await card.locator('time').innerText()).toContain(clockIn(start.instant, JOINER_ZONE));
     expect(await joiner.getByRole('list', { name: 'Meetups found' }).getByRole('listitem').count()).toBe(1);
-    await inspect(joiner, 'discover');
+    await checkAtBothWidths(joiner, 'meetups-discover');
 
     await card.getByRole('link', { name: title }).click();
     await joiner.getByRole('heading', { name: title }).waitFor();
@@ -152,7 +141,7 @@ describe.skipIf(!haveChromium)('meetups in the web app', () => {
       expect(await when(page).innerText()).toContain(clockIn(moved.instant, zone));
     }
     expect(await poll(joiner).getByRole('listitem').nth(1).innerText()).toContain('2 votes');
-    await inspect(joiner, 'detail');
+    await checkAtBothWidths(joiner, 'meetups-detail');
     expect(pageProblems(organizer)).toEqual([]);
     expect(pageProblems(joiner)).toEqual([]);
     expect(pageProblems(latecomer)).toEqual([]);
