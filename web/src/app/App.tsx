@@ -5,6 +5,8 @@ import { Welcome } from '../accounts/Welcome.js';
 import { AppsPage } from '../apps/AppsPage.js';
 import { ChannelsPage } from '../channels/ChannelsPage.js';
 import { MeetupsPage } from '../meetups/MeetupsPage.js';
+import { NotificationsPage } from '../notifications/NotificationsPage.js';
+import { Bell, UnreadProvider } from '../notifications/unread.js';
 import { DirectoryPage } from '../people/DirectoryPage.js';
 import { ProfilePage } from '../people/ProfilePage.js';
 import { ReviewsPage } from '../reviews/ReviewsPage.js';
@@ -60,6 +62,9 @@ export function App() {
 function SignedIn({ client, token, me, setMe, onSignedOut }: { client: RiffClient; token: string; me: UserView; setMe: (user: UserView) => void; onSignedOut: () => void }) {
   const live = useMemo(() => new Live(token), [token]);
   useEffect(() => () => live.stop(), [live]);
+  useEffect(() => {
+    client.blocks().then((people) => people.forEach((person) => live.setBlocked(person.id, true)), () => undefined);
+  }, [live]);
   const session: Session = {
     client,
     me,
@@ -73,24 +78,27 @@ function SignedIn({ client, token, me, setMe, onSignedOut }: { client: RiffClien
   };
   return (
     <SessionContext.Provider value={session}>
-      <LocationProvider>
-        <div class="shell">
-          <NavigationBar />
-          <ConnectionBanner />
-          <Router>
-            <Route path="/channels/:id?" component={ChannelsPage} />
-            <Route path="/meetups/*" component={MeetupsPage} />
-            <Route path="/meetups" component={MeetupsPage} />
-            <Route path="/talk" component={TalkPage} />
-            <Route path="/albums/*" component={ReviewsPage} />
-            <Route path="/albums" component={ReviewsPage} />
-            <Route path="/musicians/:id?" component={DirectoryPage} />
-            <Route path="/profile" component={ProfilePage} />
-            <Route path="/apps" component={AppsPage} />
-            <Route default component={Home} />
-          </Router>
-        </div>
-      </LocationProvider>
+      <UnreadProvider>
+        <LocationProvider>
+          <div class="shell">
+            <NavigationBar />
+            <ConnectionBanner />
+            <Router>
+              <Route path="/channels/:id?" component={ChannelsPage} />
+              <Route path="/meetups/*" component={MeetupsPage} />
+              <Route path="/meetups" component={MeetupsPage} />
+              <Route path="/talk" component={TalkPage} />
+              <Route path="/albums/*" component={ReviewsPage} />
+              <Route path="/albums" component={ReviewsPage} />
+              <Route path="/musicians/:id?" component={DirectoryPage} />
+              <Route path="/profile" component={ProfilePage} />
+              <Route path="/apps" component={AppsPage} />
+              <Route path="/notifications" component={NotificationsPage} />
+              <Route default component={Home} />
+            </Router>
+          </div>
+        </LocationProvider>
+      </UnreadProvider>
     </SessionContext.Provider>
   );
 }
@@ -122,6 +130,7 @@ function NavigationBar() {
           ))}
         </ul>
       </nav>
+      <Bell current={path === '/notifications'} />
       <span class={`link-state ${link}`} role="status" aria-label={`Connection: ${link}`} title={`Connection: ${link}`} />
       <a class="me" href="/profile" aria-current={path === '/profile' ? 'page' : undefined}>
         @{me.username}

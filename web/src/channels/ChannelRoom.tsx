@@ -1,10 +1,13 @@
 import type { ComponentChildren } from 'preact';
 import { useEffect, useLayoutEffect, useRef, useState } from 'preact/hooks';
-import type { HistoryItemView, MessageView, Reactions } from '../../../src/client/index.js';
+import type { HistoryItemView, MessageView, PinView, Reactions } from '../../../src/client/index.js';
 import { useFrames, useLinkState, useSession } from '../app/session.js';
 import type { Frame } from '../shared/live.js';
 import { ErrorNote, problem } from '../shared/ui.js';
-import { MessageRow } from './MessageRow.js';
+import { Composer } from './Composer.js';
+import { authorOf, MessageRow, mentionsMe } from './MessageRow.js';
+import { PinsPanel } from './PinsPanel.js';
+import { Thread } from './Thread.js';
 
 const PAGE = 100;
 /** How often this browser tells the channel "I am typing" while the person types. */
@@ -22,10 +25,19 @@ function merge(items: HistoryItemView[], more: HistoryItemView[]): HistoryItemVi
   return [...seen.values()].sort(bySeq);
 }
 
+/** Adds a message that just arrived; a new reply also counts on its original, which no frame updates. */
+function arrive(items: HistoryItemView[], message: MessageView): HistoryItemView[] {
+  const isNew = !items.some((item) => item.id === message.id);
+  const merged = merge(items, [message]);
+  if (!isNew || !message.reply_to) return merged;
+  return merged.map((item) => (item.id === message.reply_to && item.kind === 'message' ? { ...item, reply_count: item.reply_count + 1 } : item));
+}
+
 /** A message being sent: shown at once, replaced by the stored message when the ack comes. */
 interface Pending {
   nonce: string;
   body: string;
+  replyTo?: MessageView;
   failed?: boolean;
 }
 
@@ -43,10 +55,31 @@ function typingSentence(typists: Typists): string {
 /**
  * One channel's live history and composer — a channel, a meetup's channel, an album's forum
  * room or a Talk-now conversation alike. `lastReadSeq`, when given, puts a "New messages"
- * divider before the first message from someone else after it.
+ * divider before the first message from someone else after it. Where I am someone else than my
+ * account (a Talk-now room, where I am an alias), `myAuthorId` and `myName` say who I am there.
  */
-export function ChannelRoom({ channelId, label, header, lastReadSeq }: { channelId: string; label: string; header?: ComponentChildren; lastReadSeq?: number }) {
+export function ChannelRoom({
+  channelId,
+  label,
+  header,
+  lastReadSeq,
+  myAuthorId,
+  myName,
+}: {
+  channelId: string;
+  label: string;
+  header?: ComponentChildren;
+  lastReadSeq?: number;
+  myAuthorId?: string;
+  myName?: string;
+}) {
   const { client, me, live } = useSession();
+  const myId = myAuthorId ?? me.id;
+  const shownName = myName ?? me.username ?? 'me';
+  const [replyingTo, setReplyingTo] = useState<MessageView | undefined>();
+  const [thread, setThread] = useState<MessageView | undefined>();
+  const [pins, setPins] = useState<PinView[]>([]);
+  const [showPins, setShowPins] = useState(false);
   const link = useLinkState();
   const [items, setItems] = useState<HistoryItemView[]>([]);
   const [loaded, setLoaded] = useState(false);
@@ -80,7 +113,7 @@ export function ChannelRoom({ channelId, label, header, lastReadSeq }: { channel
       setItems(page.items);
       const after = readUpTo.current;
       readUpTo.current = undefined;
-      if (after !== undefined) setFirstUnreadId(page.items.find((item) => item.kind === 'message' && item.seq > after && item.creator?.id !== me.id)?.id);
+      if (after !== undefined) setFirstUnreadId(page.items.find((item) => item.kind === 'message' && item.seq > after && item.creator?.id !== myId)?.id);
       setHasOlder(page.items.length === PAGE);
       setLoaded(true);
       const newest = page.items.at(-1)?.seq ?? 0;
@@ -91,10 +124,21 @@ export function ChannelRoom({ channelId, label, header, lastReadSeq }: { channel
     }
   };
 
+  const loadPins = () =>
+    client.pins(channelId).then(
+      (list) => current.current === channelId && setPins(list),
+      () => setPins([]),
+    );
+
   useEffect(() => {
     setItems([]);
     setLoaded(false);
     setPending([]);
+    setReplyingTo(undefined);
+    setThread(undefined);
+    setShowPins(false);
+    setPins([]);
+    void loadPins();
     setTypists(new Map());
     setFirstUnreadId(undefined);
     readUpTo.current = lastReadSeq;
@@ -179,7 +223,7 @@ export function ChannelRoom({ channelId, label, header, lastReadSeq }: { channel
     switch (frame.type) {
       case 'message.created': {
         const message = data as unknown as MessageView;
-        setItems((known) => merge(known, [message]));
+        setItems((known) => arrive(known, message));
         if (message.nonce) setPending((known) => known.filter((item) => item.nonce !== message.nonce));
         stopTyping(message.creator?.id);
         markRead(message.seq);
@@ -205,11 +249,14 @@ export function ChannelRoom({ channelId, label, header, lastReadSeq }: { channel
       }
       case 'typing': {
         const typist = data as { user_id: string; username?: string | null; alias?: string };
-        if (typist.user_id === me.id) return;
+        if (typist.user_id === myId) return;
         const name = typist.username ?? typist.alias ?? 'Someone';
         setTypists((known) => new Map(known).set(typist.user_id, { name, until: Date.now() + TYPING_SHOWS_MS }));
         return;
       }
+      case 'pin.updated':
+        void loadPins();
+        return;
       case 'resync_required':
         void loadLatest();
         return;
@@ -221,14 +268,18 @@ export function ChannelRoom({ channelId, label, header, lastReadSeq }: { channel
     }
   });
 
-  /** Sends over the socket, or over REST when the socket is down; the nonce makes a repeat harmless. */
-  const deliver = async (nonce: string, body: string) => {
+  /**
+   * Sends over the socket, or over REST when the socket is down (a reply always goes over REST:
+   * the socket's `send` has no `reply_to`); the nonce makes a repeat harmless.
+   */
+  const deliver = async (nonce: string, body: string, replyTo?: MessageView) => {
     let message: MessageView;
     try {
+      if (replyTo) throw new Error('replies go over REST');
       message = await live.send(channelId, body, nonce);
     } catch {
       try {
-        message = await client.post(channelId, { body, nonce });
+        message = await client.post(channelId, { body, nonce, ...(replyTo ? { reply_to: replyTo.id } : {}) });
       } catch (caught) {
         // Only a refusal is worth saying; a dropped link retries by itself when it is back.
         if (!(caught instanceof TypeError)) setError(problem(caught));
@@ -237,20 +288,37 @@ export function ChannelRoom({ channelId, label, header, lastReadSeq }: { channel
       }
     }
     setPending((known) => known.filter((item) => item.nonce !== nonce));
-    if (current.current === channelId) setItems((known) => merge(known, [message]));
+    if (current.current === channelId) setItems((known) => arrive(known, message));
   };
 
   const send = (body: string) => {
     const nonce = crypto.randomUUID();
+    const replyTo = replyingTo;
     atBottom.current = true;
     typingSentAt.current = 0;
-    setPending((known) => [...known, { nonce, body }]);
-    void deliver(nonce, body);
+    setReplyingTo(undefined);
+    setPending((known) => [...known, { nonce, body, ...(replyTo ? { replyTo } : {}) }]);
+    void deliver(nonce, body, replyTo);
   };
 
   const retry = (item: Pending) => {
     setPending((known) => known.map((other) => (other.nonce === item.nonce ? { ...other, failed: false } : other)));
-    void deliver(item.nonce, item.body);
+    void deliver(item.nonce, item.body, item.replyTo);
+  };
+
+  const pin = async (message: MessageView, pinned: boolean) => {
+    try {
+      await (pinned ? client.pin(channelId, message.id) : client.unpin(channelId, message.id));
+      await loadPins();
+    } catch (caught) {
+      setError(problem(caught));
+    }
+  };
+  const pinnedIds = new Set(pins.map((pinned) => pinned.message.id));
+
+  const openThread = (message: MessageView) => {
+    setShowPins(false);
+    setThread(message);
   };
 
   // Sends that failed while the link was down go again, with their nonces, once it is back.
@@ -300,49 +368,88 @@ export function ChannelRoom({ channelId, label, header, lastReadSeq }: { channel
   return (
     <section class="channel-view" aria-label={label}>
       {header}
+      <div class="room-tools">
+        <button
+          type="button"
+          class="link"
+          aria-expanded={showPins}
+          aria-controls="pins-panel"
+          onClick={() => {
+            setThread(undefined);
+            setShowPins(!showPins);
+          }}
+        >
+          📌 Pins{pins.length > 0 ? ` (${pins.length})` : ''}
+        </button>
+      </div>
       <ErrorNote error={error} onDismiss={() => setError('')} />
-      <ol class="history" aria-label="Messages" aria-live="polite" tabIndex={0} ref={list} onScroll={onScroll}>
-        {hasOlder && (
-          <li class="older" ref={topSentinel}>
-            <button type="button" class="secondary" onClick={loadOlder} disabled={loadingOlder}>
-              {loadingOlder ? 'Loading older messages…' : 'Load older messages'}
-            </button>
-          </li>
-        )}
-        {loaded && !hasOlder && <li class="announcement">This is the start of {label}.</li>}
-        {items.map((item) => [
-          item.id === firstUnreadId && (
-            <li key="divider" class="divider" ref={divider}>
-              <span>New messages</span>
-            </li>
-          ),
-          item.kind === 'announcement' ? (
-            <li key={item.id} class="announcement">
-              {item.body}
-            </li>
-          ) : (
-            <MessageRow key={item.id} message={item} mine={item.creator?.id === me.id} onReact={toggleReaction} onEdit={edit} onDelete={remove} />
-          ),
-        ])}
-        {pending.map((item) => (
-          <li key={item.nonce} class={item.failed ? 'message pending failed' : 'message pending'}>
-            <div class="meta">
-              <span class="author">{me.username}</span>
-              <span class="when">{item.failed ? 'Not sent — will retry when the connection is back' : 'sending…'}</span>
-            </div>
-            <p class="body">{item.body}</p>
-            {item.failed && (
-              <button type="button" class="secondary small" onClick={() => retry(item)}>
-                Retry
+      <div class="room-body">
+        {/* Focusable, so the keyboard can scroll it even when it holds nothing else to focus. */}
+        <ol class="history" aria-label="Messages" aria-live="polite" tabIndex={0} ref={list} onScroll={onScroll}>
+          {hasOlder && (
+            <li class="older" ref={topSentinel}>
+              <button type="button" class="secondary" onClick={loadOlder} disabled={loadingOlder}>
+                {loadingOlder ? 'Loading older messages…' : 'Load older messages'}
               </button>
-            )}
-          </li>
-        ))}
-      </ol>
+            </li>
+          )}
+          {loaded && !hasOlder && <li class="announcement">This is the start of {label}.</li>}
+          {items.map((item) => [
+            item.id === firstUnreadId && (
+              <li key="divider" class="divider" ref={divider}>
+                <span>New messages</span>
+              </li>
+            ),
+            item.kind === 'announcement' ? (
+              <li key={item.id} class="announcement">
+                {item.body}
+              </li>
+            ) : (
+              <MessageRow
+                key={item.id}
+                message={item}
+                mine={item.creator?.id === myId}
+                myName={myAuthorId ? undefined : me.username}
+                forMe={item.creator?.id !== myId && mentionsMe(item, myId)}
+                pinned={pinnedIds.has(item.id)}
+                onReply={setReplyingTo}
+                onOpenThread={openThread}
+                onPin={pin}
+                onReact={toggleReaction}
+                onEdit={edit}
+                onDelete={remove}
+              />
+            ),
+          ])}
+          {pending.map((item) => (
+            <li key={item.nonce} class={item.failed ? 'message pending failed' : 'message pending'}>
+              <div class="meta">
+                <span class="author">{shownName}</span>
+                <span class="when">{item.failed ? 'Not sent — will retry when the connection is back' : 'sending…'}</span>
+              </div>
+              <p class="body">{item.body}</p>
+              {item.failed && (
+                <button type="button" class="secondary small" onClick={() => retry(item)}>
+                  Retry
+                </button>
+              )}
+            </li>
+          ))}
+        </ol>
+        {thread && <Thread key={thread.id} root={thread} channelId={channelId} myId={myId} myName={myAuthorId ? undefined : me.username} onClose={() => setThread(undefined)} />}
+        {showPins && <PinsPanel pins={pins} onUnpin={(message) => void pin(message, false)} onClose={() => setShowPins(false)} />}
+      </div>
       <p class="typing" aria-live="polite">
         {typingNow}
       </p>
-      <Composer label={label} onSend={send} onTyping={typing} />
+      <Composer
+        id="composer-body"
+        label={label}
+        onSend={send}
+        onTyping={typing}
+        replyingTo={replyingTo && { author: authorOf(replyingTo), body: replyingTo.body }}
+        onCancelReply={() => setReplyingTo(undefined)}
+      />
     </section>
   );
 }
@@ -352,37 +459,4 @@ function keepMine(known: HistoryItemView, next: MessageView): HistoryItemView {
   if (known.kind !== 'message') return next;
   const mine = new Set(known.reactions.filter((reaction) => reaction.me).map((reaction) => reaction.emoji));
   return { ...next, reactions: next.reactions.map((reaction) => ({ ...reaction, me: reaction.me ?? mine.has(reaction.emoji) })) };
-}
-
-function Composer({ label, onSend, onTyping }: { label: string; onSend: (body: string) => void; onTyping: () => void }) {
-  const [body, setBody] = useState('');
-  const submit = (event: Event) => {
-    event.preventDefault();
-    const text = body.trim();
-    if (!text) return;
-    onSend(text);
-    setBody('');
-  };
-  return (
-    <form class="composer" onSubmit={submit}>
-      <label class="visually-hidden" for="composer-body">
-        Message {label}
-      </label>
-      <textarea
-        id="composer-body"
-        rows={1}
-        placeholder={`Message ${label}`}
-        value={body}
-        maxLength={4000}
-        onInput={(event) => {
-          setBody(event.currentTarget.value);
-          if (event.currentTarget.value.trim()) onTyping();
-        }}
-        onKeyDown={(event) => {
-          if (event.key === 'Enter' && !event.shiftKey) submit(event);
-        }}
-      />
-      <button type="submit">Send</button>
-    </form>
-  );
 }

@@ -1,12 +1,17 @@
 import { useEffect, useState } from 'preact/hooks';
 import { useLocation, useRoute } from 'preact-iso';
-import type { ChannelView, MessageView } from '../../../src/client/index.js';
+import type { ChannelView, MessageView, NotificationView } from '../../../src/client/index.js';
 import { useFrames, useSession } from '../app/session.js';
+import { useUnread } from '../notifications/unread.js';
+import { Avatar } from '../people/musician.js';
+import '../people/people.css';
 import type { Frame } from '../shared/live.js';
 import { ErrorNote, formFields, problem } from '../shared/ui.js';
 import { ChannelRoom } from './ChannelRoom.js';
 import { BrowseChannels, SearchResults, type SearchRequest } from './Finder.js';
 import { Members } from './Members.js';
+import { NewMessage } from './NewMessage.js';
+import { NotifySettings } from './NotifySettings.js';
 
 /** What the main pane shows instead of the open channel, if anything. */
 type Panel = { kind: 'search'; request: SearchRequest } | { kind: 'browse' } | undefined;
@@ -19,7 +24,8 @@ export function ChannelsPage() {
   const [channels, setChannels] = useState<ChannelView[] | undefined>();
   /** Public channels I am not in, known when one is opened from a link or a search result to be read before joining. */
   const [others, setOthers] = useState<ChannelView[]>([]);
-  const [creating, setCreating] = useState(false);
+  const [creating, setCreating] = useState<'channel' | 'message' | undefined>();
+  const unread = useUnread();
   const [panel, setPanel] = useState<Panel>();
   const [showMembers, setShowMembers] = useState(false);
   const [error, setError] = useState('');
@@ -42,6 +48,10 @@ export function ChannelsPage() {
   // The open channel is read as it arrives: its badge stays clear, and coming back to it later
   // puts the "New messages" divider after what was seen now.
   useEffect(() => {
+    if (openId) unread.readChannel(openId);
+  }, [openId]);
+
+  useEffect(() => {
     setShowMembers(false);
     return () => {
       if (openId) setChannels((list) => list?.map((channel) => (channel.id === openId ? { ...channel, unread_count: 0, last_read_seq: channel.last_seq } : channel)));
@@ -63,6 +73,12 @@ export function ChannelsPage() {
             channel.id !== message.channel_id ? channel : { ...channel, last_seq: message.seq, unread_count: (channel.unread_count ?? 0) + (counts ? 1 : 0) },
           );
         });
+        return;
+      }
+      case 'notification': {
+        // What the open channel tells me, I am reading already.
+        const notice = data as unknown as NotificationView;
+        if (openId && notice.channel_id === openId && document.visibilityState === 'visible') unread.markRead([notice.id]).catch(() => undefined);
         return;
       }
       case 'read':
@@ -128,43 +144,84 @@ export function ChannelsPage() {
             Search
           </button>
         </form>
-        <nav aria-label="My channels">
-          <ul>
-            {channels?.map((channel) => (
-              <li key={channel.id}>
-                <a
-                  href={`/channels/${channel.id}`}
-                  class={channel.id === openId ? 'channel current' : 'channel'}
-                  aria-current={channel.id === openId ? 'page' : undefined}
-                  onClick={() => setPanel(undefined)}
-                >
-                  <span class="hash" aria-hidden="true">
-                    {channel.private ? '🔒' : '#'}
-                  </span>
-                  <span class="name">{channel.name}</span>
-                  {(channel.unread_count ?? 0) > 0 && (
-                    <span class="badge" aria-label={`${channel.unread_count} unread`}>
-                      {channel.unread_count}
+        <div class="channel-lists">
+          <nav aria-label="My channels">
+            <ul>
+              {channels?.filter((channel) => channel.kind !== 'dm').map((channel) => (
+                <li key={channel.id}>
+                  <a
+                    href={`/channels/${channel.id}`}
+                    class={channel.id === openId ? 'channel current' : 'channel'}
+                    aria-current={channel.id === openId ? 'page' : undefined}
+                    onClick={() => setPanel(undefined)}
+                  >
+                    <span class="hash" aria-hidden="true">
+                      {channel.private ? '🔒' : '#'}
                     </span>
-                  )}
-                </a>
-              </li>
-            ))}
-          </ul>
-        </nav>
-        {creating ? (
+                    <span class="name">{channel.name}</span>
+                    {(channel.unread_count ?? 0) > 0 && (
+                      <span class="badge" aria-label={`${channel.unread_count} unread`}>
+                        {channel.unread_count}
+                      </span>
+                    )}
+                  </a>
+                </li>
+              ))}
+            </ul>
+          </nav>
+          <nav aria-labelledby="dm-heading" class="dms">
+            <h2 id="dm-heading">Direct messages</h2>
+            <ul>
+              {channels
+                ?.filter((channel) => channel.kind === 'dm')
+                .map((channel) => (
+                  <li key={channel.id}>
+                    <a
+                      href={`/channels/${channel.id}`}
+                      class={channel.id === openId ? 'channel current' : 'channel'}
+                      aria-current={channel.id === openId ? 'page' : undefined}
+                      onClick={() => setPanel(undefined)}
+                    >
+                      <DmFaces channel={channel} />
+                      <span class="name">{channel.name}</span>
+                      {(channel.unread_count ?? 0) > 0 && (
+                        <span class="badge" aria-label={`${channel.unread_count} unread`}>
+                          {channel.unread_count}
+                        </span>
+                      )}
+                    </a>
+                  </li>
+                ))}
+            </ul>
+          </nav>
+        </div>
+        {creating === 'channel' && (
           <NewChannel
             onDone={(channel) => {
-              setCreating(false);
+              setCreating(undefined);
               if (!channel) return;
               setChannels((list) => [channel, ...(list ?? []).filter((known) => known.id !== channel.id)]);
               openChannel(channel.id);
             }}
           />
-        ) : (
+        )}
+        {creating === 'message' && (
+          <NewMessage
+            onDone={(channel) => {
+              setCreating(undefined);
+              if (!channel) return;
+              setChannels((list) => [channel, ...(list ?? []).filter((known) => known.id !== channel.id)]);
+              openChannel(channel.id);
+            }}
+          />
+        )}
+        {!creating && (
           <div class="sidebar-actions">
-            <button type="button" class="secondary" onClick={() => setCreating(true)}>
+            <button type="button" class="secondary" onClick={() => setCreating('channel')}>
               + New channel
+            </button>
+            <button type="button" class="secondary" onClick={() => setCreating('message')}>
+              + New message
             </button>
             <button type="button" class="secondary" onClick={() => setPanel({ kind: 'browse' })}>
               Browse channels
@@ -191,17 +248,18 @@ export function ChannelsPage() {
             <ChannelRoom
               key={open.id}
               channelId={open.id}
-              label={`#${open.name}`}
+              label={open.kind === 'dm' ? open.name : `#${open.name}`}
               lastReadSeq={open.last_read_seq}
               header={
                 <header class="channel-head">
                   <div class="title">
                     <h2>
-                      <span aria-hidden="true">{open.private ? '🔒 ' : '#'}</span>
+                      {open.kind === 'dm' ? <DmFaces channel={open} /> : <span aria-hidden="true">{open.private ? '🔒 ' : '#'}</span>}
                       {open.name}
                     </h2>
                     {open.description && <p class="description">{open.description}</p>}
                   </div>
+                  {mine && <NotifySettings channelId={open.id} />}
                   {!mine && (
                     <button type="button" class="small" onClick={() => void join(open)}>
                       Join #{open.name}
@@ -226,6 +284,17 @@ export function ChannelsPage() {
         )}
       </div>
     </div>
+  );
+}
+
+/** A DM's faces: the first two of the others in it. */
+function DmFaces({ channel }: { channel: ChannelView }) {
+  return (
+    <span class="faces" aria-hidden="true">
+      {(channel.people ?? []).slice(0, 2).map((person) => (
+        <Avatar key={person.id} person={person} />
+      ))}
+    </span>
   );
 }
 

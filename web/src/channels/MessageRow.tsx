@@ -1,5 +1,7 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
 import type { MessageView } from '../../../src/client/index.js';
+
+type QuoteView = NonNullable<MessageView['quote']>;
 import { clockTime } from '../shared/ui.js';
 
 /** The reactions offered by the picker: a musician's few. */
@@ -16,18 +18,63 @@ const PICKS: { emoji: string; name: string }[] = [
   { emoji: '😂', name: 'laughing' },
 ];
 
-export const authorOf = (message: MessageView) => (message.creator && 'username' in message.creator ? message.creator.username : (message.creator?.alias ?? 'someone'));
+export const authorOf = (message: Pick<MessageView, 'creator'>) => (message.creator && 'username' in message.creator ? (message.creator.username ?? 'someone') : (message.creator?.alias ?? 'someone'));
+
+/** Whether a message names this reader: by their username or with `@channel`. */
+export const mentionsMe = (message: MessageView, myId: string) => message.mentions.includes(myId) || Boolean(message.mentions_channel);
+
+/** The body as text, with its `@names` marked: mine (and `@channel`) stand out. */
+export function MessageBody({ body, myName }: { body: string; myName: string | null | undefined }) {
+  const parts = body.split(/(@[A-Za-z0-9_.-]+)/);
+  return (
+    <p class="body">
+      {parts.map((part, index) => {
+        if (index % 2 === 0) return part;
+        const name = part.slice(1).replace(/[.-]+$/, '');
+        const mine = name === 'channel' || (myName !== undefined && myName !== null && name.toLowerCase() === myName.toLowerCase());
+        return (
+          <span key={index} class={mine ? 'mention me' : 'mention'}>
+            {part}
+          </span>
+        );
+      })}
+    </p>
+  );
+}
+
+/** The message a reply answers, as it is now. */
+export function Quote({ quote }: { quote: QuoteView }) {
+  return (
+    <blockquote class="quote">
+      {quote.deleted ? (
+        <span class="muted">Original message deleted</span>
+      ) : (
+        <>
+          <span class="author">{authorOf(quote)}</span> {quote.body}
+        </>
+      )}
+    </blockquote>
+  );
+}
 
 interface MessageRowProps {
   message: MessageView;
   mine: boolean;
+  /** My username here, to mark my `@name` (absent in a Talk-now room). */
+  myName?: string | null;
+  /** Whether the message names me. */
+  forMe?: boolean;
+  pinned?: boolean;
+  onReply?: (message: MessageView) => void;
+  onOpenThread?: (message: MessageView) => void;
+  onPin?: (message: MessageView, pinned: boolean) => void;
   onReact: (message: MessageView, emoji: string) => void;
   /** Resolves true when the edit was saved. */
   onEdit: (message: MessageView, body: string) => Promise<boolean>;
   onDelete: (message: MessageView) => void;
 }
 
-export function MessageRow({ message, mine, onReact, onEdit, onDelete }: MessageRowProps) {
+export function MessageRow({ message, mine, myName, forMe, pinned, onReply, onOpenThread, onPin, onReact, onEdit, onDelete }: MessageRowProps) {
   const [editing, setEditing] = useState(false);
   const [confirming, setConfirming] = useState(false);
   const [picking, setPicking] = useState(false);
@@ -37,13 +84,15 @@ export function MessageRow({ message, mine, onReact, onEdit, onDelete }: Message
   const focusAction = (name: string) => setTimeout(() => actions.current?.querySelector<HTMLButtonElement>(`[data-action="${name}"]`)?.focus());
 
   return (
-    <li class={mine ? 'message mine' : 'message'} data-seq={message.seq}>
+    <li class={['message', mine && 'mine', forMe && 'for-me'].filter(Boolean).join(' ')} data-seq={message.seq}>
+      {message.quote && <Quote quote={message.quote} />}
       <div class="meta">
         <span class="author">{author}</span>
         <time class="when" dateTime={message.created_at}>
           {clockTime(message.created_at)}
         </time>
         {message.edited_at && <span class="edited">(edited)</span>}
+        {pinned && <span class="pinned">📌 Pinned</span>}
       </div>
       {editing ? (
         <EditBox
@@ -55,7 +104,7 @@ export function MessageRow({ message, mine, onReact, onEdit, onDelete }: Message
           }}
         />
       ) : (
-        <p class="body">{message.body}</p>
+        <MessageBody body={message.body} myName={myName} />
       )}
       {confirming && (
         <div class="confirm" role="group" aria-label="Delete this message?">
@@ -105,6 +154,21 @@ export function MessageRow({ message, mine, onReact, onEdit, onDelete }: Message
             />
           )}
         </span>
+        {onReply && (
+          <button type="button" class="link" data-action="reply" onClick={() => onReply(message)}>
+            Reply
+          </button>
+        )}
+        {onPin && (
+          <button type="button" class="link" onClick={() => onPin(message, !pinned)}>
+            {pinned ? 'Unpin' : 'Pin'}
+          </button>
+        )}
+        {message.reply_count > 0 && onOpenThread && (
+          <button type="button" class="link thread-link" onClick={() => onOpenThread(message)}>
+            {message.reply_count === 1 ? '1 reply' : `${message.reply_count} replies`}
+          </button>
+        )}
         {mine && !editing && (
           <span class="own-actions">
             <button type="button" class="link" data-action="edit" onClick={() => setEditing(true)}>

@@ -156,8 +156,10 @@ function TagRow({ term, tags }: { term: string; tags: string[] }) {
 }
 
 function MusicianProfile({ id }: { id: string }) {
-  const { client, me } = useSession();
+  const { client, me, live } = useSession();
+  const { route } = useLocation();
   const [musician, setMusician] = useState<UserView | undefined>();
+  const [blocked, setBlocked] = useState<boolean | undefined>();
   const [reviews, setReviews] = useState<ReviewView[]>([]);
   const [error, setError] = useState('');
 
@@ -165,12 +167,36 @@ function MusicianProfile({ id }: { id: string }) {
     setMusician(undefined);
     setReviews([]);
     setError('');
+    setBlocked(undefined);
     client.user(id).then(setMusician, (caught: unknown) => setError(problem(caught)));
+    client.blocks().then(
+      (people) => setBlocked(people.some((person) => person.id === id)),
+      () => setBlocked(undefined),
+    );
     client.userReviews(id, { limit: 10 }).then(
       (page) => setReviews(page.items),
       () => setReviews([]),
     );
   }, [id]);
+
+  const message = async () => {
+    try {
+      const channel = await client.openDm({ user_id: id });
+      route(`/channels/${channel.id}`);
+    } catch (caught) {
+      setError(problem(caught));
+    }
+  };
+
+  const toggleBlock = async () => {
+    try {
+      const state = blocked ? await client.unblock(id) : await client.block(id);
+      live.setBlocked(id, state.blocked);
+      setBlocked(state.blocked);
+    } catch (caught) {
+      setError(problem(caught));
+    }
+  };
 
   const back = <a class="text-link" href="/musicians">← All musicians</a>;
   if (!musician) {
@@ -192,8 +218,23 @@ function MusicianProfile({ id }: { id: string }) {
             </p>
             <p class="muted">Joined {new Date(musician.created_at).toLocaleDateString([], { month: 'long', year: 'numeric' })}</p>
             {musician.id === me.id && <a class="text-link" href="/profile">Edit your profile</a>}
+            {musician.id !== me.id && (
+              <div class="profile-actions">
+                {!blocked && (
+                  <button type="button" onClick={() => void message()}>
+                    Message
+                  </button>
+                )}
+                {blocked !== undefined && (
+                  <button type="button" class="secondary" onClick={() => void toggleBlock()}>
+                    {blocked ? 'Unblock' : 'Block'}
+                  </button>
+                )}
+              </div>
+            )}
           </div>
         </header>
+        <ErrorNote error={error} onDismiss={() => setError('')} />
         <Facts musician={musician} />
         {musician.looking_for && (
           <>

@@ -33,9 +33,13 @@ interface Waiter {
 export class Live {
   private socket: WebSocket | undefined;
   private readonly positions = new Map<string, number>();
+  /** Channels followed by `follow`: the server does not know them from membership, so every `ready` asks again. */
+  private readonly followed = new Set<string>();
   private readonly waiting = new Map<string, Waiter>();
   private readonly frameListeners = new Set<FrameListener>();
   private readonly stateListeners = new Set<StateListener>();
+  /** People I blocked: the server filters them from REST history, the socket still brings their messages. */
+  private readonly blocked = new Set<string>();
   private attempts = 0;
   private stopped = false;
   state: LinkState = 'connecting';
@@ -58,12 +62,24 @@ export class Live {
 
   /**
    * Follows a channel this connection is not subscribed to by membership (a public channel being
-   * read), from the newest seq the page has. Remembered, so a reconnect resumes it too.
+   * read), from the newest seq the page has. Remembered: sent once the socket is ready if it is
+   * still connecting, and again after every reconnect.
    */
   follow(channelId: string, afterSeq: number): void {
     const known = this.positions.get(channelId);
     if (known === undefined || known < afterSeq) this.positions.set(channelId, afterSeq);
+    this.followed.add(channelId);
+    this.subscribe(channelId);
+  }
+
+  private subscribe(channelId: string): void {
     this.frame({ type: 'subscribe', channel_id: channelId, after_seq: this.positions.get(channelId) });
+  }
+
+  /** Sets whose new messages are skipped on the live path (`client.blocks()`, and each block or unblock). */
+  setBlocked(userId: string, blocked: boolean): void {
+    if (blocked) this.blocked.add(userId);
+    else this.blocked.delete(userId);
   }
 
   typing(channelId: string): void {
@@ -138,6 +154,7 @@ export class Live {
       // Channels not resumed start from now: their earlier history comes over REST.
       const { channels } = frame.data as { channels: { id: string; last_seq: number }[] };
       for (const channel of channels) if (!this.positions.has(channel.id)) this.positions.set(channel.id, channel.last_seq);
+      for (const channelId of this.followed) this.subscribe(channelId);
       this.setState('live');
     }
     if ((frame.type === 'ack' || frame.type === 'error') && frame.nonce) {
@@ -156,6 +173,8 @@ export class Live {
       if (frame.seq <= last) return;
       this.positions.set(frame.channel_id, frame.seq);
     }
+    // Applied above (the seq stays contiguous), but never shown.
+    if (frame.type === 'message.created' && this.blocked.has((frame.data as MessageView).creator?.id ?? '')) return;
     for (const listener of this.frameListeners) listener(frame);
   }
 }

@@ -213,7 +213,7 @@ function Conversation({ match, onLeave, onBlock }: { match: MatchView; onLeave: 
   );
   return (
     <div class="talk-room">
-      <ChannelRoom channelId={match.room_id} label={match.partner_alias} header={header} />
+      <ChannelRoom channelId={match.room_id} label={match.partner_alias} header={header} myAuthorId={match.alias_id} myName={match.alias} />
     </div>
   );
 }
