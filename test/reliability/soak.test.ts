@@ -41,9 +41,10 @@ const EMOJIS = ['👍', '🎸', '🔥'];
  * grew under load (and glibc its arenas) for a while after the garbage is gone, so RSS does not
  * fall back to the byte; a leak of what the soak creates (sockets, subscriptions, per-message
  * state: tens of thousands of objects over a minute) grows past this bound, and keeps growing
- * with SOAK_SECONDS, where retained-but-free heap does not.
+ * with SOAK_SECONDS, where retained-but-free heap does not. A loaded CI machine has left a
+ * PostgreSQL + Redis node at baseline + 73 MB after a clean soak (peak 74 MB), hence 128 MB.
  */
-const RSS_HEADROOM_BYTES = 64 * 1024 * 1024;
+const RSS_HEADROOM_BYTES = 128 * 1024 * 1024;
 /** How long the idle node gets to give memory back before the bound is judged. */
 const DRAIN_MS = 30_000;
 
