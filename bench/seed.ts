@@ -1,8 +1,8 @@
 /**
  * Bulk seeder for the history scenario: `riff migrate` makes the real schema, then users,
  * public channels and their messages go straight into the SQLite file in big transactions —
- * each message with its log row (`channel_events`) and its trigram search row
- * (`message_search`), as the channels module writes them. The result is cached under
+ * each message with its log row (`channel_events`), as the channels module writes them (the
+ * schema's triggers add its trigram search entry). The result is cached under
  * bench/.cache/ (git-ignored) and reused while the migrations stay the same.
  */
 import { spawn } from 'node:child_process';
@@ -97,7 +97,6 @@ export async function seedHistory(messages: number, channels: number): Promise<S
   })();
   const insertMessage = db.prepare(`insert into messages (id, channel_id, seq, kind, author_id, body, nonce, announcement, created_at) values (?, ?, ?, 'message', ?, ?, null, null, ?)`);
   const insertEvent = db.prepare(`insert into channel_events (channel_id, seq, type, message_id, payload, created_at) values (?, ?, 'message.created', ?, null, ?)`);
-  const insertSearch = db.prepare(`insert into message_search (message_id, body) values (?, ?)`);
   const words = vocabulary();
   const random = prng(11);
   const total = perChannel * channels;
@@ -111,7 +110,6 @@ export async function seedHistory(messages: number, channels: number): Promise<S
       const id = ids.next();
       insertMessage.run(id, channelId, seq, authors[k % AUTHORS]!.id, body, clock);
       insertEvent.run(channelId, seq, id, clock);
-      insertSearch.run(id, body);
     }
   });
   for (let from = 0; from < total; from += BATCH) {

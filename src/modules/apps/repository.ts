@@ -80,13 +80,6 @@ export function appsRepository(dialect: DialectName) {
     editMessage: (db: Database, id: string, content: string, now: number) =>
       db.updateTable('app_messages').set({ content, updated_at: now }).where('id', '=', id).returningAll().executeTakeFirstOrThrow(),
 
-    /** Keeps the search index in step with a message's content (PostgreSQL indexes `app_messages.content` itself). */
-    async indexMessage(db: Database, messageId: string, content: string): Promise<void> {
-      if (dialect !== 'sqlite') return;
-      await db.deleteFrom('app_message_search').where('message_id', '=', messageId).execute();
-      await db.insertInto('app_message_search').values({ message_id: messageId, content }).execute();
-    },
-
     /** Messages of one chat whose content contains `q` (any case), by number. */
     search(db: Database, chatId: string, q: string, cursor: { after: number; limit: number }): Promise<NumberPage<Pick<AppMessageRow, 'number' | 'content'>>> {
       let query = db
@@ -97,9 +90,7 @@ export function appsRepository(dialect: DialectName) {
       if (dialect === 'postgres') {
         query = query.where(sql<boolean>`app_messages.content ilike ${likeFragment(q)} escape '\\'`);
       } else if ([...q].length >= TRIGRAM_MIN) {
-        query = query.where('app_messages.id', 'in', (eb) =>
-          eb.selectFrom('app_message_search').select('message_id').where(sql<boolean>`app_message_search.content match ${ftsPhrase(q)}`),
-        );
+        query = query.where(sql<boolean>`app_messages.rowid in (select rowid from app_message_search where app_message_search match ${ftsPhrase(q)})`);
       } else {
         // Too short for the trigram index: one chat's messages are scanned instead.
         query = query.where(sql<boolean>`app_messages.content like ${likeFragment(q)} escape '\\'`);

@@ -188,7 +188,6 @@ export function appsService(deps: AppsDeps) {
         const now = clock.now();
         const message: AppMessageRow = { id: ids.next(), chat_id: chat.id, number, content, created_at: now, updated_at: now };
         await repo.insertMessage(trx, message);
-        await repo.indexMessage(trx, message.id, content);
         await publishChange(trx, application, 'app.message.created', chat, message);
         return presentMessage(message, chat.number, token);
       });
@@ -210,7 +209,6 @@ export function appsService(deps: AppsDeps) {
         const { application, chat } = await located(trx, token, chatNumber);
         const message = await messageOf(trx, chat, messageNumber);
         const edited = await repo.editMessage(trx, message.id, content, clock.now());
-        await repo.indexMessage(trx, message.id, content);
         await publishChange(trx, application, 'app.message.updated', chat, edited);
         return presentMessage(edited, chat.number, token);
       });

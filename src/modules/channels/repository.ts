@@ -243,31 +243,24 @@ export function channelsRepository(dialect: DialectName) {
     insertEvent: (db: Database, event: { channel_id: string; seq: number; type: string; message_id: string | null; payload: string | null; created_at: number }) =>
       db.insertInto('channel_events').values(event).execute(),
 
-    /** Keeps the search index in step with a message's text (PostgreSQL indexes `messages.body` itself). */
-    async indexMessage(db: Database, messageId: string, body: string | null): Promise<void> {
-      if (dialect !== 'sqlite') return;
-      await db.deleteFrom('message_search').where('message_id', '=', messageId).execute();
-      if (body !== null) await db.insertInto('message_search').values({ message_id: messageId, body }).execute();
-    },
-
     /**
      * Live messages whose text contains `q` (any case), newest first, in one channel or in
      * every channel `readerId` may read: their own and the public ones.
      */
     search(db: Database, filter: { q: string; channelId?: string; readerId: string; before?: string; limit: number }): Promise<MessageRow[]> {
       const { q } = filter;
-      let query =
-        dialect === 'sqlite'
-          ? db
-              .selectFrom('message_search')
-              .innerJoin('messages', 'messages.id', 'message_search.message_id')
-              .selectAll('messages')
-              .where(
-                [...q].length >= TRIGRAM_MIN
-                  ? sql<boolean>`message_search.body match ${ftsPhrase(q)}`
-                  : sql<boolean>`message_search.body like ${likeFragment(q)} escape '\\'`,
-              )
-          : db.selectFrom('messages').selectAll('messages').where(sql<boolean>`messages.body ilike ${likeFragment(q)} escape '\\'`);
+      // SQLite's trigram index is walked newest first (its rowid is the message's) and stops at the limit.
+      const indexed = dialect === 'sqlite' && [...q].length >= TRIGRAM_MIN;
+      let query = indexed
+        ? db
+            .selectFrom('message_search')
+            .innerJoin('messages', (join) => join.on(sql<boolean>`messages.rowid = message_search.rowid`))
+            .selectAll('messages')
+            .where(sql<boolean>`message_search match ${ftsPhrase(q)}`)
+        : db
+            .selectFrom('messages')
+            .selectAll('messages')
+            .where(sql<boolean>`messages.body ${sql.raw(dialect === 'sqlite' ? 'like' : 'ilike')} ${likeFragment(q)} escape '\\'`);
       query = query.where('messages.kind', '=', 'message').where('messages.deleted_at', 'is', null).where(notBlockedBy(filter.readerId));
       if (filter.channelId) {
         query = query.where('messages.channel_id', '=', filter.channelId);
@@ -280,7 +273,7 @@ export function channelsRepository(dialect: DialectName) {
         );
       }
       if (filter.before) query = query.where('messages.id', '<', filter.before);
-      return query.orderBy('messages.id', 'desc').limit(filter.limit).execute();
+      return (indexed ? query.orderBy(sql`message_search.rowid`, 'desc') : query.orderBy('messages.id', 'desc')).limit(filter.limit).execute();
     },
 
     insertAliases: (db: Database, rows: Insertable<ConversationAliasesTable>[]) => db.insertInto('conversation_aliases').values(rows).execute(),
@@ -292,12 +285,6 @@ export function channelsRepository(dialect: DialectName) {
     async memberCount(db: Database, channelId: string): Promise<number> {
       const row = await db.selectFrom('channel_members').select((eb) => eb.fn.countAll<number>().as('count')).where('channel_id', '=', channelId).executeTakeFirstOrThrow();
       return Number(row.count);
-    },
-
-    /** Drops a channel's messages from the search index before the channel goes (the FTS table has no foreign key). */
-    async unindexChannel(db: Database, channelId: string): Promise<void> {
-      if (dialect !== 'sqlite') return;
-      await db.deleteFrom('message_search').where('message_id', 'in', (eb) => eb.selectFrom('messages').select('id').where('channel_id', '=', channelId)).execute();
     },
 
     /** The channels where a user's presence shows: theirs, except conversation rooms. */

@@ -389,7 +389,6 @@ export function channelsService(deps: ChannelsDeps) {
       });
       await repo.insertMessage(trx, row);
       await deps.notify(trx, await noticesFor(trx, me, channel, row, mentions, parent));
-      await repo.indexMessage(trx, row.id, row.body);
       await repo.insertEvent(trx, { channel_id: channelId, seq, type: 'message.created', message_id: row.id, payload: null, created_at: now });
       await repo.moveReadMarker(trx, channelId, me.userId, seq);
       const message = await presentOne(trx, row, me.userId);
@@ -532,7 +531,6 @@ export function channelsService(deps: ChannelsDeps) {
     async closeConversation(trx: Database, channelId: string): Promise<void> {
       const people = await repo.aliasesIn(trx, [channelId]);
       const seq = await repo.nextSeq(trx, channelId, clock.now());
-      await repo.unindexChannel(trx, channelId);
       await repo.deleteChannel(trx, channelId);
       const frame: RoomClosedFrame = { type: 'room.closed', channel_id: channelId, seq, data: { room_id: channelId } };
       afterCommit(trx, () => {
@@ -892,7 +890,6 @@ export function channelsService(deps: ChannelsDeps) {
         assertOpen(await repo.lockChannel(trx, message.channel_id));
         const now = clock.now();
         await repo.editMessage(trx, message, body, now);
-        await repo.indexMessage(trx, message.id, body);
         // Names added by the edit are told; those named before were told already.
         const before = message.mentions ? (JSON.parse(message.mentions) as StoredMentions) : null;
         const mentions = await mentionsIn(trx, me, where.channel, body);
@@ -914,7 +911,6 @@ export function channelsService(deps: ChannelsDeps) {
         if (message.kind !== 'message' || message.author_id !== me.userId) throw new RiffError('forbidden', 'Only its author can delete a message');
         await repo.lockChannel(trx, message.channel_id);
         await repo.deleteMessage(trx, message.id, clock.now());
-        await repo.indexMessage(trx, message.id, null);
         await logChange(trx, message.channel_id, message.id, undefined, (seq) => ({ type: 'message.deleted', channel_id: message.channel_id, seq, data: { id: message.id } }));
         return { id: message.id };
       });

@@ -1,22 +1,10 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import SQLite from 'better-sqlite3';
-import {
-  CompiledQuery,
-  Kysely,
-  Migrator,
-  PostgresDialect,
-  SqliteAdapter,
-  SqliteDialect,
-  SqliteDriver,
-  sql,
-  type DatabaseConnection,
-  type DialectAdapter,
-  type Driver,
-  type SqliteDialectConfig,
-} from 'kysely';
+import { Kysely, Migrator, PostgresDialect, sql } from 'kysely';
 import pg from 'pg';
 import { migrationsFor } from './migrations/index.js';
+import { GroupCommitSqliteDialect } from './sqlite-group-commit.js';
 import { redactUrl } from '../../config.js';
 import type { Tables } from './tables.js';
 
@@ -45,33 +33,6 @@ export function openStorage(options: StorageOptions): Storage {
   return options.databaseUrl ? openPostgres(options.databaseUrl, options.onConnectionError) : openSqlite(options.dataDir);
 }
 
-/**
- * Transactions take SQLite's write lock when they begin (`begin immediate`). A deferred
- * transaction that reads and then writes fails outright if another process (`riff migrate`
- * beside `riff serve`) committed in between; an immediate one waits its turn instead.
- * Migrations run in such a transaction too (SQLite's DDL is transactional), which is what
- * makes them safe to start from several processes at once.
- */
-class ImmediateSqliteDialect extends SqliteDialect {
-  constructor(private readonly settings: SqliteDialectConfig) {
-    super(settings);
-  }
-  override createAdapter(): DialectAdapter {
-    return new (class extends SqliteAdapter {
-      override get supportsTransactionalDdl(): boolean {
-        return true;
-      }
-    })();
-  }
-  override createDriver(): Driver {
-    return new (class extends SqliteDriver {
-      override async beginTransaction(connection: DatabaseConnection): Promise<void> {
-        await connection.executeQuery(CompiledQuery.raw('begin immediate'));
-      }
-    })(this.settings);
-  }
-}
-
 function openSqlite(dataDir: string): Storage {
   fs.mkdirSync(dataDir, { recursive: true });
   const file = path.join(dataDir, 'riff.db');
@@ -81,7 +42,9 @@ function openSqlite(dataDir: string): Storage {
   sqlite.pragma('synchronous = FULL');
   sqlite.pragma('foreign_keys = ON');
   sqlite.pragma('busy_timeout = 5000');
-  const db = new Kysely<Tables>({ dialect: new ImmediateSqliteDialect({ database: sqlite }) });
+  const dialect = new GroupCommitSqliteDialect(sqlite);
+  const db = new Kysely<Tables>({ dialect });
+  commits.set(db, dialect.driver);
   return {
     db,
     dialect: 'sqlite',
@@ -124,10 +87,14 @@ export async function migrateToLatest({ db, dialect }: Pick<Storage, 'db' | 'dia
   const migrator = new Migrator({ db, provider: { getMigrations: async () => migrationsFor(dialect) } });
   const { error, results } = await migrator.migrateToLatest();
   if (error) throw error instanceof Error ? error : new Error(String(error));
+  // The Migrator's transaction is not one of inTransaction's: wait for its commit here.
+  await commits.get(db)?.durable();
   return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
 }
 
 const commitHooks = new WeakMap<Database, Array<() => void>>();
+/** Databases whose commits are grouped: a transaction is done when its group's commit is. */
+const commits = new WeakMap<Database, { durable(): Promise<void> }>();
 
 /**
  * Runs `work` atomically: inside the caller's transaction when there is one (so services
@@ -139,10 +106,13 @@ export async function inTransaction<T>(db: Database, work: (trx: Database) => Pr
   for (let attempt = 1; ; attempt++) {
     const hooks: Array<() => void> = [];
     try {
+      let durable: Promise<void> | undefined;
       const result = await db.transaction().execute((trx) => {
         commitHooks.set(trx, hooks);
+        durable = commits.get(db)?.durable();
         return work(trx);
       });
+      await durable;
       for (const hook of hooks) hook();
       return result;
     } catch (error) {

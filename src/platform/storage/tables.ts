@@ -213,9 +213,10 @@ export interface ChannelEventsTable {
   created_at: number;
 }
 
+/** SQLite only: a contentless trigram index of live messages by `messages.rowid`, kept by triggers. */
 export interface MessageSearchTable {
+  rowid: number;
   body: string;
-  message_id: string;
 }
 
 export type ChannelRow = Selectable<ChannelsTable>;
@@ -339,9 +340,10 @@ export interface AppMessagesTable {
   updated_at: number;
 }
 
+/** SQLite only: a contentless trigram index of app messages by `app_messages.rowid`, kept by triggers. */
 export interface AppMessageSearchTable {
+  rowid: number;
   content: string;
-  message_id: string;
 }
 
 export type ApplicationRow = Selectable<ApplicationsTable>;

@@ -8,6 +8,7 @@ import * as matching from './0005_matching.js';
 import { reviewsMigration } from './0006_reviews.js';
 import { appsMigration } from './0007_apps.js';
 import * as chatDepth from './0008_chat_depth.js';
+import { searchByRowidMigration } from './0009_search_by_rowid.js';
 
 /** Applied in key order, on SQLite and PostgreSQL alike. Never edit one that has shipped; add the next. */
 export const migrationsFor = (dialect: DialectName): Record<string, Migration> => ({
@@ -19,4 +20,5 @@ export const migrationsFor = (dialect: DialectName): Record<string, Migration> =
   '0006_reviews': reviewsMigration(dialect),
   '0007_apps': appsMigration(dialect),
   '0008_chat_depth': chatDepth,
+  '0009_search_by_rowid': searchByRowidMigration(dialect),
 });
