@@ -10,6 +10,7 @@ import { diagnose } from './doctor.js';
 import { DEMO_PASSWORD, seedDemoMusicians } from './modules/accounts/index.js';
 import { seedDemoAlbums } from './modules/reviews/index.js';
 import { RiffError } from './platform/errors.js';
+import { LISTEN_BACKLOG } from './platform/http/server.js';
 
 const usage = `riff ${version} — chat, meetups and music discussion for musicians
 
@@ -29,7 +30,7 @@ const SHUTDOWN_GRACE_MS = 10_000;
 async function serve(config: Config): Promise<void> {
   const riff = await buildApp(config);
   const { http, storage } = riff;
-  await http.listen({ port: config.port, host: config.host });
+  await http.listen({ port: config.port, host: config.host, backlog: LISTEN_BACKLOG });
   http.log.info({ storage: storage.location, dialect: storage.dialect }, `Riff ${version} serving on http://${config.host}:${config.port}`);
 
   let stopping = false;

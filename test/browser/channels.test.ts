@@ -16,13 +16,6 @@ describe.skipIf(!haveChromium)('the channels in Chromium', () => {
     // The history tests post more messages in a row than one person may in ten seconds.
     riff = await startRiff('sqlite', { config: { rateLimits: { ...defaultConfig.rateLimits, enabled: false } } });
     browser = await launchBrowser();
-    // The browser's first page asks for /favicon.ico, which is a 404 (web/index.html names no
-    // icon) and a console error; a first visit here keeps it out of the tests' pages.
-    const warmUp = await browser.newPage();
-    const askedForIcon = warmUp.waitForEvent('console', { predicate: (message) => message.location().url.endsWith('/favicon.ico'), timeout: 10_000 }).catch(() => undefined);
-    await warmUp.goto(riff.url);
-    await askedForIcon;
-    await warmUp.close();
   });
   afterAll(async () => {
     await browser?.close();

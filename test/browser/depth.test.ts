@@ -14,12 +14,6 @@ describe.skipIf(!haveChromium)('direct messages, replies, mentions, notification
   beforeAll(async () => {
     riff = await startRiff('sqlite', { config: { rateLimits: { ...defaultConfig.rateLimits, enabled: false } } });
     browser = await launchBrowser();
-    // The first page of a browser asks for /favicon.ico (a 404 and a console error): a warm-up visit takes it.
-    const warmUp = await browser.newPage();
-    const askedForIcon = warmUp.waitForEvent('console', { predicate: (message) => message.location().url.endsWith('/favicon.ico'), timeout: 10_000 }).catch(() => undefined);
-    await warmUp.goto(riff.url);
-    await askedForIcon;
-    await warmUp.close();
   });
   afterAll(async () => {
     await browser?.close();
@@ -59,6 +53,10 @@ describe.skipIf(!haveChromium)('direct messages, replies, mentions, notification
     await ana.goto(`${riff.url}/musicians/${benId}`);
     await ana.getByRole('button', { name: 'Message', exact: true }).click();
     await ana.getByRole('heading', { name: benName, level: 2 }).waitFor(WAIT);
+    // A DM's people are fixed: its members show, and nobody is offered to add more.
+    const members = ana.getByRole('complementary', { name: 'Members' });
+    await members.getByRole('link', { name: benName }).waitFor(WAIT);
+    expect(await members.getByRole('button', { name: 'Add people' }).count()).toBe(0);
     await send(ana, benName, `Jam on Sunday? ${tag}`);
     await ben.getByRole('navigation', { name: 'Direct messages' }).getByRole('link', { name: new RegExp(anaName) }).waitFor(WAIT);
     await bell(ben, 1).waitFor(WAIT);

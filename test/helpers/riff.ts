@@ -6,6 +6,7 @@ import { buildApp, type Riff } from '../../src/app.js';
 import { RiffClient } from '../../src/client/index.js';
 import { defaultConfig, type Config } from '../../src/config.js';
 import type { Clock } from '../../src/platform/clock.js';
+import { LISTEN_BACKLOG } from '../../src/platform/http/server.js';
 import type { DialectName } from '../../src/platform/storage/database.js';
 import { createTestDatabase, postgresAvailable } from './services.js';
 
@@ -50,7 +51,7 @@ export async function startRiff(dialect: DialectName, options: TestRiffOptions =
 
   const listen = async () => {
     const riff = await buildApp(config, { clock: options.clock });
-    await riff.http.listen({ port: 0, host: '127.0.0.1' });
+    await riff.http.listen({ port: 0, host: '127.0.0.1', backlog: LISTEN_BACKLOG });
     const address = riff.http.server.address();
     if (!address || typeof address === 'string') throw new Error('no port');
     return { riff, url: `http://127.0.0.1:${address.port}` };

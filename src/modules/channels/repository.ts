@@ -30,6 +30,9 @@ const unreadCount = (userId: string) =>
       and x.author_id not in (select b.blocked_id from user_blocks b where b.blocker_id = ${userId}))))`;
 
 /** Leaves out what people `readerId` blocked wrote (announcements have no author and stay). */
+/** Channels up to this many messages are searched by reading their rows rather than the trigram index. */
+const CHANNEL_SCAN_MAX = 20_000;
+
 const notBlockedBy = (readerId: string) =>
   sql<boolean>`(messages.author_id is null or messages.author_id not in (select blocked_id from user_blocks where blocker_id = ${readerId}))`;
 
@@ -247,10 +250,12 @@ export function channelsRepository(dialect: DialectName) {
      * Live messages whose text contains `q` (any case), newest first, in one channel or in
      * every channel `readerId` may read: their own and the public ones.
      */
-    search(db: Database, filter: { q: string; channelId?: string; readerId: string; before?: string; limit: number }): Promise<MessageRow[]> {
+    search(db: Database, filter: { q: string; channelId?: string; channelSize?: number; readerId: string; before?: string; limit: number }): Promise<MessageRow[]> {
       const { q } = filter;
-      // SQLite's trigram index is walked newest first (its rowid is the message's) and stops at the limit.
-      const indexed = dialect === 'sqlite' && [...q].length >= TRIGRAM_MIN;
+      // SQLite's trigram index is walked newest first (its rowid is the message's) and stops at the
+      // limit; within one channel of modest size, reading the channel's own rows is cheaper than
+      // walking every match of every channel.
+      const indexed = dialect === 'sqlite' && [...q].length >= TRIGRAM_MIN && (filter.channelSize ?? Infinity) > CHANNEL_SCAN_MAX;
       let query = indexed
         ? db
             .selectFrom('message_search')

@@ -948,8 +948,8 @@ export function channelsService(deps: ChannelsDeps) {
     },
 
     async search(db: Database, me: Identity, filter: { q: string; channelId?: string; before?: string; limit?: number }): Promise<MessageView[]> {
-      if (filter.channelId) await access(db, me, filter.channelId);
-      const rows = await repo.search(db, { ...filter, q: filter.q.trim(), readerId: me.userId, limit: filter.limit ?? DEFAULT_SEARCH });
+      const channel = filter.channelId ? (await access(db, me, filter.channelId)).channel : undefined;
+      const rows = await repo.search(db, { ...filter, q: filter.q.trim(), readerId: me.userId, limit: filter.limit ?? DEFAULT_SEARCH, channelSize: channel?.last_seq });
       return (await present(db, rows, me.userId)) as MessageView[];
     },
   };

@@ -28,6 +28,13 @@ export interface HttpOptions {
 }
 
 export const BODY_LIMIT = 1_048_576;
+
+/**
+ * Connections the kernel may hold before Riff accepts them. Node's 511 is less than the burst
+ * of clients that reconnect at once after a restart or a network blip (every socket and its
+ * REST retries); the kernel caps it at `net.core.somaxconn`.
+ */
+export const LISTEN_BACKLOG = 4096;
 const METHODS: HTTPMethods[] = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE'];
 const REQUEST_ID = /^[A-Za-z0-9._~-]{1,64}$/;
 

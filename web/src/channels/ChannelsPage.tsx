@@ -147,26 +147,9 @@ export function ChannelsPage() {
         <div class="channel-lists">
           <nav aria-label="My channels">
             <ul>
-              {channels?.filter((channel) => channel.kind !== 'dm').map((channel) => (
-                <li key={channel.id}>
-                  <a
-                    href={`/channels/${channel.id}`}
-                    class={channel.id === openId ? 'channel current' : 'channel'}
-                    aria-current={channel.id === openId ? 'page' : undefined}
-                    onClick={() => setPanel(undefined)}
-                  >
-                    <span class="hash" aria-hidden="true">
-                      {channel.private ? '🔒' : '#'}
-                    </span>
-                    <span class="name">{channel.name}</span>
-                    {(channel.unread_count ?? 0) > 0 && (
-                      <span class="badge" aria-label={`${channel.unread_count} unread`}>
-                        {channel.unread_count}
-                      </span>
-                    )}
-                  </a>
-                </li>
-              ))}
+              {channels
+                ?.filter((channel) => channel.kind !== 'dm')
+                .map((channel) => <ChannelLink key={channel.id} channel={channel} current={channel.id === openId} onOpen={() => setPanel(undefined)} />)}
             </ul>
           </nav>
           <nav aria-labelledby="dm-heading" class="dms">
@@ -174,24 +157,7 @@ export function ChannelsPage() {
             <ul>
               {channels
                 ?.filter((channel) => channel.kind === 'dm')
-                .map((channel) => (
-                  <li key={channel.id}>
-                    <a
-                      href={`/channels/${channel.id}`}
-                      class={channel.id === openId ? 'channel current' : 'channel'}
-                      aria-current={channel.id === openId ? 'page' : undefined}
-                      onClick={() => setPanel(undefined)}
-                    >
-                      <DmFaces channel={channel} />
-                      <span class="name">{channel.name}</span>
-                      {(channel.unread_count ?? 0) > 0 && (
-                        <span class="badge" aria-label={`${channel.unread_count} unread`}>
-                          {channel.unread_count}
-                        </span>
-                      )}
-                    </a>
-                  </li>
-                ))}
+                .map((channel) => <ChannelLink key={channel.id} channel={channel} current={channel.id === openId} onOpen={() => setPanel(undefined)} />)}
             </ul>
           </nav>
         </div>
@@ -288,6 +254,29 @@ export function ChannelsPage() {
 }
 
 /** A DM's faces: the first two of the others in it. */
+/** A channel or DM in the sidebar: its mark (# or 🔒, or the faces of a DM), its name and unread count. */
+function ChannelLink({ channel, current, onOpen }: { channel: ChannelView; current: boolean; onOpen: () => void }) {
+  return (
+    <li>
+      <a href={`/channels/${channel.id}`} class={current ? 'channel current' : 'channel'} aria-current={current ? 'page' : undefined} onClick={onOpen}>
+        {channel.kind === 'dm' ? (
+          <DmFaces channel={channel} />
+        ) : (
+          <span class="hash" aria-hidden="true">
+            {channel.private ? '🔒' : '#'}
+          </span>
+        )}
+        <span class="name">{channel.name}</span>
+        {(channel.unread_count ?? 0) > 0 && (
+          <span class="badge" aria-label={`${channel.unread_count} unread`}>
+            {channel.unread_count}
+          </span>
+        )}
+      </a>
+    </li>
+  );
+}
+
 function DmFaces({ channel }: { channel: ChannelView }) {
   return (
     <span class="faces" aria-hidden="true">

@@ -36,7 +36,8 @@ export function Members({ channel, isMember, open, onLeft }: { channel: ChannelV
   };
 
   const sorted = [...(members ?? [])].sort((a, b) => Number(Boolean(b.online)) - Number(Boolean(a.online)) || (a.username ?? '').localeCompare(b.username ?? ''));
-  const isCreator = channel.creator_id === me.id;
+  // A DM's people are fixed: a different set of people is a different DM.
+  const canAdd = channel.creator_id === me.id && channel.kind !== 'dm';
   return (
     <aside id="channel-members" class={open ? 'members open' : 'members'} aria-label="Members">
       <h3>
@@ -52,7 +53,7 @@ export function Members({ channel, isMember, open, onLeft }: { channel: ChannelV
           </li>
         ))}
       </ul>
-      {isCreator &&
+      {canAdd &&
         (adding ? (
           <AddMember
             channelId={channel.id}
