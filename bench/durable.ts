@@ -97,7 +97,7 @@ export async function durableScenario(context: BenchContext): Promise<ScenarioRe
     {
       name: 'durable',
       title: 'Durable send (REST, acknowledged = committed)',
-      description: `${plan.concurrency} concurrent senders (${context.users} users) POST \`{body, nonce}\` to \`/v1/channels/general\` for ${plan.durationMs / 1000} s; each 201 is answered after the commit. Group commit is not implemented: every send is its own transaction.`,
+      description: `${plan.concurrency} concurrent senders (${context.users} users) POST \`{body, nonce}\` to \`/v1/channels/general\` for ${plan.durationMs / 1000} s; each 201 is answered after the commit (on SQLite, the group commit that includes it).`,
       rows,
       summary: lines,
     },

@@ -71,7 +71,7 @@ export async function historyScenario(context: BenchContext): Promise<ScenarioRe
     {
       name: 'history',
       title: `History and search, ${messages.toLocaleString('en')} messages in ${channels.toLocaleString('en')} channels`,
-      description: `Seeded directly into the SQLite schema (\`riff migrate\`, then messages with their log and trigram search rows), cached in bench/.cache/; a signed-up user reads 50-item history pages of random public channels and searches 4-letter fragments of words, at concurrency ${plan.concurrency}, ${plan.durationMs / 1000} s per kind.`,
+      description: `Seeded directly into the SQLite schema (\`riff migrate\`, then messages with their log rows, which the schema's triggers index for search), cached in bench/.cache/; a signed-up user reads 50-item history pages of random public channels and searches 4-letter fragments of words, at concurrency ${plan.concurrency}, ${plan.durationMs / 1000} s per kind.`,
       rows,
       summary: lines,
     },

@@ -185,6 +185,14 @@ export function channelsService(deps: ChannelsDeps) {
 
   const presentOne = async (db: Database, row: MessageRow, viewerId?: string) => (await present(db, [row], viewerId))[0] as MessageView;
 
+  /** A message just written: it can have no reactions or replies yet, and its original is at hand. */
+  async function presentNew(db: Database, channel: ChannelRow, row: MessageRow, parent: MessageRow | undefined): Promise<MessageView> {
+    const aliases: RoomAliases = channel.kind === 'conversation' ? await roomAliases(db, [channel.id]) : new Map();
+    const authors = aliases.size > 0 ? [] : [...new Set([row.author_id, parent?.author_id].filter((id): id is string => Boolean(id)))];
+    const threads: Threads = { parents: new Map(parent ? [[parent.id, parent]] : []), replyCounts: new Map() };
+    return presentItem(row, await accounts.profiles(db, authors), new Map(), aliases, threads) as MessageView;
+  }
+
   async function reactionsOf(db: Database, messageId: string, viewerId?: string): Promise<MessageView['reactions']> {
     return groupReactions(await repo.reactionCounts(db, [messageId], viewerId), viewerId !== undefined).get(messageId) ?? [];
   }
@@ -391,8 +399,8 @@ export function channelsService(deps: ChannelsDeps) {
       await deps.notify(trx, await noticesFor(trx, me, channel, row, mentions, parent));
       await repo.insertEvent(trx, { channel_id: channelId, seq, type: 'message.created', message_id: row.id, payload: null, created_at: now });
       await repo.moveReadMarker(trx, channelId, me.userId, seq);
-      const message = await presentOne(trx, row, me.userId);
-      publishAfterCommit(trx, { type: 'message.created', channel_id: channelId, seq, data: { ...message, reactions: [] } });
+      const message = await presentNew(trx, channel, row, parent);
+      publishAfterCommit(trx, { type: 'message.created', channel_id: channelId, seq, data: message });
       return { message, created: true };
     });
   }
