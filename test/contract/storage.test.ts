@@ -78,6 +78,32 @@ describeEachDialect('storage contract', (dialect) => {
     expect(await storage.db.selectFrom('users').select('id').where('id', '=', row.id).executeTakeFirst()).toBeUndefined();
   });
 
+  it('of transactions running at once, the ones that throw leave nothing and the others all commit, each answered once its commit is done', async () => {
+    const rows = Array.from({ length: 30 }, () => user());
+    const outcomes = await Promise.allSettled(
+      rows.map((row, i) =>
+        inTransaction(storage.db, async (trx) => {
+          await trx.insertInto('users').values(row).execute();
+          await trx.updateTable('users').set({ bio: 'written' }).where('id', '=', row.id).execute();
+          if (i % 3 === 0) throw new Error(`rule ${i} broken`);
+          return row.id;
+        }),
+      ),
+    );
+    const kept = rows.filter((_, i) => i % 3 !== 0).map((row) => row.id);
+    expect(outcomes.filter((o) => o.status === 'fulfilled').map((o) => (o as PromiseFulfilledResult<string>).value)).toEqual(kept);
+    expect(outcomes.filter((o) => o.status === 'rejected')).toHaveLength(10);
+    // Another connection sees exactly the committed ones: they were on disk when answered.
+    const other = open();
+    try {
+      const stored = await other.db.selectFrom('users').select(['id', 'bio']).where('id', 'in', rows.map((row) => row.id)).orderBy('id').execute();
+      expect(stored.map((row) => row.id).sort()).toEqual([...kept].sort());
+      expect(stored.every((row) => row.bio === 'written')).toBe(true);
+    } finally {
+      await other.close();
+    }
+  });
+
   it('inTransaction joins the caller’s transaction, so composed services commit or roll back together', async () => {
     const [a, b] = [user(), user()];
     await expect(

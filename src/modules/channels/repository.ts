@@ -29,10 +29,10 @@ const unreadCount = (userId: string) =>
     and (x.author_id is null or (x.author_id <> ${userId}
       and x.author_id not in (select b.blocked_id from user_blocks b where b.blocker_id = ${userId}))))`;
 
-/** Leaves out what people `readerId` blocked wrote (announcements have no author and stay). */
 /** Channels up to this many messages are searched by reading their rows rather than the trigram index. */
 const CHANNEL_SCAN_MAX = 20_000;
 
+/** Leaves out what people `readerId` blocked wrote (announcements have no author and stay). */
 const notBlockedBy = (readerId: string) =>
   sql<boolean>`(messages.author_id is null or messages.author_id not in (select blocked_id from user_blocks where blocker_id = ${readerId}))`;
 
