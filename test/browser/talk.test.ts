@@ -113,5 +113,6 @@ describe.skipIf(!haveChromium)('Talk now in Chromium', () => {
 
     expect(pageProblems(tess)).toEqual([]);
     expect(pageProblems(tom)).toEqual([]);
-  });
+    // Two sign-ups and some twenty steps: alone 5 s, but past 30 s beside the whole suite in CI.
+  }, 60_000);
 });
