@@ -5,6 +5,7 @@ import { sql } from 'kysely';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { inTransaction, migrateToLatest, openStorage, uniqueViolation, type DialectName, type Storage } from '../../src/platform/storage/database.js';
 import { migrationsFor } from '../../src/platform/storage/migrations/index.js';
+import { prepared } from '../../src/platform/storage/prepared.js';
 import type { NewUser } from '../../src/platform/storage/tables.js';
 import { describeEachDialect } from '../helpers/riff.js';
 import { createTestDatabase } from '../helpers/services.js';
@@ -184,5 +185,46 @@ describeEachDialect('storage contract', (dialect) => {
     );
     const back = await storage.db.selectFrom('users').select('bio').where('id', '=', row.id).executeTakeFirstOrThrow();
     expect(back.bio).toBe('20');
+  });
+
+  it('a prepared query answers as the query built each time does: any list length, missing arguments as null, inside transactions', async () => {
+    const rows = [user({ bio: 'bass' }), user({ bio: 'drums' }), user({ bio: 'bass' }), user()];
+    for (const row of rows) await storage.db.insertInto('users').values(row).execute();
+    const ids = rows.map((row) => row.id);
+    const byIds = prepared((db, a: { ids: readonly string[]; bio?: string | null }) =>
+      db.selectFrom('users').select(['id', 'bio']).where('id', 'in', a.ids).where((eb) => eb.or([eb('bio', '=', a.bio!), sql<boolean>`cast(${a.bio} as text) is null`])).orderBy('id'),
+    );
+    for (const length of [1, 3, 4, 2, 1]) {
+      const some = ids.slice(0, length);
+      const built = await storage.db.selectFrom('users').select(['id', 'bio']).where('id', 'in', some).orderBy('id').execute();
+      expect(await byIds.all(storage.db, { ids: some })).toEqual(built);
+    }
+    expect((await byIds.all(storage.db, { ids, bio: 'bass' })).map((row) => row.id)).toEqual([rows[0]!.id, rows[2]!.id]);
+    expect(await byIds.first(storage.db, { ids: ['nobody'] })).toBeUndefined();
+
+    const rename = prepared((db, a: { id: string; bio: string }) => db.updateTable('users').set({ bio: a.bio }).where('id', '=', a.id));
+    const before = (await byIds.first(storage.db, { ids: [rows[3]!.id] }))?.bio;
+    await expect(
+      inTransaction(storage.db, async (trx) => {
+        expect(await rename.run(trx, { id: rows[3]!.id, bio: 'keys' })).toBe(1);
+        expect((await byIds.first(trx, { ids: [rows[3]!.id] }))?.bio).toBe('keys');
+        throw new Error('changed my mind');
+      }),
+    ).rejects.toThrow('changed my mind');
+    expect((await byIds.first(storage.db, { ids: [rows[3]!.id] }))?.bio).toBe(before);
+    expect(await rename.run(storage.db, { id: 'nobody', bio: 'x' })).toBe(0);
+  });
+
+  it('rows of a join carry every selected column, and a repeated column name keeps the last', async () => {
+    const row = user({ bio: 'guitar' });
+    await storage.db.insertInto('users').values(row).execute();
+    await storage.db.insertInto('sessions').values({ token_hash: `t-${row.id}`, user_id: row.id, created_at: 5, expires_at: 9, extended_at: 5, sliding: 0 }).execute();
+    const joined = await storage.db
+      .selectFrom('sessions')
+      .innerJoin('users', 'users.id', 'sessions.user_id')
+      .select(['sessions.created_at', 'users.created_at', 'users.bio', 'sessions.expires_at'])
+      .where('sessions.token_hash', '=', `t-${row.id}`)
+      .execute();
+    expect(joined).toEqual([{ created_at: row.created_at, bio: 'guitar', expires_at: 9 }]);
   });
 });

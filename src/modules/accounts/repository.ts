@@ -1,12 +1,23 @@
 import type { Database } from '../../platform/storage/database.js';
+import { prepared } from '../../platform/storage/prepared.js';
 import { containsIgnoringCase } from '../../platform/storage/text-search.js';
 import type { NewUser, Role, SessionRow, UserRow, UserUpdate } from '../../platform/storage/tables.js';
+
+// Every authenticated request reads its session, and every presented message its author.
+const userById = prepared((db, a: { id: string }) => db.selectFrom('users').selectAll().where('id', '=', a.id));
+const usersByIds = prepared((db, a: { ids: readonly string[] }) => db.selectFrom('users').selectAll().where('id', 'in', a.ids));
+const sessionByToken = prepared((db, a: { tokenHash: string }) =>
+  db
+    .selectFrom('sessions')
+    .innerJoin('users', 'users.id', 'sessions.user_id')
+    .select(['sessions.user_id', 'sessions.created_at', 'sessions.expires_at', 'sessions.extended_at', 'sessions.sliding', 'users.role'])
+    .where('sessions.token_hash', '=', a.tokenHash),
+);
 
 export const accountsRepository = {
   insertUser: (db: Database, user: NewUser) => db.insertInto('users').values(user).execute(),
 
-  findUserById: (db: Database, id: string) =>
-    db.selectFrom('users').selectAll().where('id', '=', id).executeTakeFirst(),
+  findUserById: (db: Database, id: string) => userById.first(db, { id }),
 
   findUserByLogin: (db: Database, loginKey: string) =>
     db
@@ -15,8 +26,7 @@ export const accountsRepository = {
       .where((eb) => eb.or([eb('email_key', '=', loginKey), eb('username_key', '=', loginKey)]))
       .executeTakeFirst(),
 
-  findUsersByIds: (db: Database, ids: readonly string[]) =>
-    ids.length === 0 ? Promise.resolve([]) : db.selectFrom('users').selectAll().where('id', 'in', ids).execute(),
+  findUsersByIds: (db: Database, ids: readonly string[]) => (ids.length === 0 ? Promise.resolve([]) : usersByIds.all(db, { ids })),
 
   findUserByUsername: (db: Database, username: string) =>
     db.selectFrom('users').selectAll().where('username_key', '=', username.toLowerCase()).executeTakeFirst(),
@@ -49,13 +59,7 @@ export const accountsRepository = {
   insertSession: (db: Database, session: Omit<SessionRow, 'sliding'> & { sliding: number }) =>
     db.insertInto('sessions').values(session).execute(),
 
-  findSession: (db: Database, tokenHash: string) =>
-    db
-      .selectFrom('sessions')
-      .innerJoin('users', 'users.id', 'sessions.user_id')
-      .select(['sessions.user_id', 'sessions.created_at', 'sessions.expires_at', 'sessions.extended_at', 'sessions.sliding', 'users.role'])
-      .where('sessions.token_hash', '=', tokenHash)
-      .executeTakeFirst(),
+  findSession: (db: Database, tokenHash: string) => sessionByToken.first(db, { tokenHash }),
 
   extendSession: (db: Database, tokenHash: string, now: number, expiresAt: number) =>
     db.updateTable('sessions').set({ extended_at: now, expires_at: expiresAt }).where('token_hash', '=', tokenHash).execute(),

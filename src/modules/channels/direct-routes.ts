@@ -1,6 +1,6 @@
 import { Type } from '@sinclair/typebox';
 import { bearerSecurity, caller } from '../../platform/http/auth.js';
-import type { HttpServer } from '../../platform/http/server.js';
+import { stringifyReply, type HttpServer } from '../../platform/http/server.js';
 import { Profile } from '../accounts/index.js';
 import type { ChannelsRoutesDeps } from './routes.js';
 import { BlockState, Channel, ChannelParams, DirectBody, Message, MessageParams, Pin, PinParams, PinState, RepliesQuery, UserParams } from './schema.js';
@@ -70,7 +70,7 @@ export function directRoutes(app: HttpServer, { db, channels, guards }: Channels
 
   app.get(
     '/v1/channels/:id/pins',
-    { schema: { tags: ['channels'], summary: 'Pinned messages, the most recently pinned first', security, params: ChannelParams, response: { 200: Type.Array(Pin) } }, onRequest: guards.registered },
+    { schema: { tags: ['channels'], summary: 'Pinned messages, the most recently pinned first', security, params: ChannelParams, response: { 200: Type.Array(Pin) } }, onRequest: guards.registered, ...stringifyReply },
     async (request) => channels.pins(db, caller(request), request.params.id),
   );
 
@@ -79,6 +79,7 @@ export function directRoutes(app: HttpServer, { db, channels, guards }: Channels
     {
       schema: { tags: ['channels'], summary: 'The thread under a message: its replies, oldest first', security, params: MessageParams, querystring: RepliesQuery, response: { 200: Type.Array(Message) } },
       onRequest: guards.anyone,
+      ...stringifyReply,
     },
     async (request, reply) => {
       const { items, more } = await channels.replies(db, caller(request), request.params.id, request.query);

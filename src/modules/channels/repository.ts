@@ -1,7 +1,8 @@
 import { sql } from 'kysely';
 import type { Database, DialectName } from '../../platform/storage/database.js';
+import { prepared } from '../../platform/storage/prepared.js';
 import { TRIGRAM_MIN, containsIgnoringCase, ftsPhrase, likeFragment } from '../../platform/storage/text-search.js';
-import type { ChannelKind, ChannelRow, ChannelsTable, ConversationAliasesTable, MessageRow, MessagesTable } from '../../platform/storage/tables.js';
+import type { ChannelEventRow, ChannelKind, ChannelRow, ChannelsTable, ConversationAliasesTable, MessageRow, MessagesTable } from '../../platform/storage/tables.js';
 import type { Insertable, Updateable } from 'kysely';
 
 export interface ChannelWithMembership extends ChannelRow {
@@ -36,11 +37,98 @@ const CHANNEL_SCAN_MAX = 20_000;
 const notBlockedBy = (readerId: string) =>
   sql<boolean>`(messages.author_id is null or messages.author_id not in (select blocked_id from user_blocks where blocker_id = ${readerId}))`;
 
+// The statements every send runs, compiled once.
+const channelById = prepared((db, a: { id: string }) => db.selectFrom('channels').selectAll().where('id', '=', a.id));
+const memberOf = prepared((db, a: { channelId: string; userId: string }) =>
+  db.selectFrom('channel_members').selectAll().where('channel_id', '=', a.channelId).where('user_id', '=', a.userId),
+);
+const takeSeq = prepared((db, a: { id: string; now: number }) =>
+  db
+    .updateTable('channels')
+    .set((eb) => ({ last_seq: eb('last_seq', '+', 1), last_activity_at: a.now }))
+    .where('id', '=', a.id)
+    .returning('last_seq'),
+);
+const messageByNonce = prepared((db, a: { authorId: string; nonce: string }) =>
+  db.selectFrom('messages').selectAll().where('author_id', '=', a.authorId).where('nonce', '=', a.nonce),
+);
+const insertMessage = prepared((db, m: MessageRow) =>
+  db.insertInto('messages').values({
+    id: m.id,
+    channel_id: m.channel_id,
+    seq: m.seq,
+    kind: m.kind,
+    author_id: m.author_id,
+    body: m.body,
+    nonce: m.nonce,
+    announcement: m.announcement,
+    created_at: m.created_at,
+    edited_at: m.edited_at,
+    deleted_at: m.deleted_at,
+    reply_to: m.reply_to,
+    mentions: m.mentions,
+  }),
+);
+const insertEvent = prepared((db, e: ChannelEventRow) =>
+  db.insertInto('channel_events').values({ channel_id: e.channel_id, seq: e.seq, type: e.type, message_id: e.message_id, payload: e.payload, created_at: e.created_at }),
+);
+const moveReadMarker = prepared((db, a: { channelId: string; userId: string; seq: number }) =>
+  db
+    .updateTable('channel_members')
+    .set({
+      last_read_seq: sql<number>`case when last_read_seq < ${a.seq} then
+        (select case when c.last_seq < ${a.seq} then c.last_seq else ${a.seq} end from channels c where c.id = ${a.channelId})
+        else last_read_seq end`,
+    })
+    .where('channel_id', '=', a.channelId)
+    .where('user_id', '=', a.userId),
+);
+
+// And those every page of history runs.
+const historyPage = (direction: 'asc' | 'desc') =>
+  prepared((db, a: { channelId: string; readerId: string; before: number; after: number; limit: number }) =>
+    db
+      .selectFrom('messages')
+      .selectAll()
+      .where('channel_id', '=', a.channelId)
+      .where('deleted_at', 'is', null)
+      .where(notBlockedBy(a.readerId))
+      .where('seq', '<', a.before)
+      .where('seq', '>', a.after)
+      .orderBy('seq', direction)
+      .limit(a.limit),
+  );
+const newestFirst = historyPage('desc');
+const oldestFirst = historyPage('asc');
+const messagesByIds = prepared((db, a: { ids: readonly string[] }) => db.selectFrom('messages').selectAll().where('id', 'in', a.ids));
+const reactionCounts = prepared((db, a: { messageIds: readonly string[]; userId: string }) =>
+  db
+    .selectFrom('reactions')
+    .select((eb) => ['message_id', 'emoji', eb.fn.countAll<number>().as('count'), sql<number>`max(case when user_id = ${a.userId} then 1 else 0 end)`.as('me')])
+    .where('message_id', 'in', a.messageIds)
+    .groupBy(['message_id', 'emoji'])
+    .orderBy(sql`min(created_at)`)
+    .orderBy('emoji'),
+);
+const replyCounts = prepared((db, a: { messageIds: readonly string[] }) =>
+  db
+    .selectFrom('messages')
+    .select((eb) => ['reply_to', eb.fn.countAll<number>().as('count')])
+    .where('reply_to', 'in', a.messageIds)
+    .where('deleted_at', 'is', null)
+    .groupBy('reply_to'),
+);
+const aliasesIn = prepared((db, a: { channelIds: readonly string[] }) => db.selectFrom('conversation_aliases').selectAll().where('channel_id', 'in', a.channelIds));
+
 export function channelsRepository(dialect: DialectName) {
+  const closedAt = prepared((db, a: { id: string }) => {
+    const query = db.selectFrom('channels').select('closed_at').where('id', '=', a.id);
+    return dialect === 'postgres' ? query.forUpdate() : query;
+  });
   return {
     insertChannel: (db: Database, channel: Insertable<ChannelsTable>) => db.insertInto('channels').values(channel).execute(),
 
-    findChannel: (db: Database, id: string) => db.selectFrom('channels').selectAll().where('id', '=', id).executeTakeFirst(),
+    findChannel: (db: Database, id: string) => channelById.first(db, { id }),
 
     updateChannel: (db: Database, id: string, changes: Updateable<ChannelsTable>) =>
       db.updateTable('channels').set(changes).where('id', '=', id).execute(),
@@ -49,12 +137,8 @@ export function channelsRepository(dialect: DialectName) {
 
     /** Takes the next seq of the channel's log under its row lock (held until commit). */
     async nextSeq(db: Database, channelId: string, now: number): Promise<number> {
-      const row = await db
-        .updateTable('channels')
-        .set((eb) => ({ last_seq: eb('last_seq', '+', 1), last_activity_at: now }))
-        .where('id', '=', channelId)
-        .returning('last_seq')
-        .executeTakeFirstOrThrow();
+      const row = await takeSeq.first(db, { id: channelId, now });
+      if (!row) throw new Error(`channel ${channelId} vanished while sending`);
       return row.last_seq;
     },
 
@@ -63,10 +147,7 @@ export function channelsRepository(dialect: DialectName) {
      * used? closed meanwhile?) see every commit that came before; returns its closed state as of
      * the lock. SQLite transactions already hold the write lock.
      */
-    async lockChannel(db: Database, channelId: string): Promise<{ closed_at: number | null } | undefined> {
-      const query = db.selectFrom('channels').select('closed_at').where('id', '=', channelId);
-      return (dialect === 'postgres' ? query.forUpdate() : query).executeTakeFirst();
-    },
+    lockChannel: (db: Database, channelId: string): Promise<{ closed_at: number | null } | undefined> => closedAt.first(db, { id: channelId }),
 
     listForMember: (db: Database, userId: string): Promise<ChannelWithMembership[]> =>
       db
@@ -112,8 +193,7 @@ export function channelsRepository(dialect: DialectName) {
         ? Promise.resolve([])
         : db.selectFrom('channel_members').select(['channel_id', 'user_id']).where('channel_id', 'in', channelIds).execute(),
 
-    findMember: (db: Database, channelId: string, userId: string) =>
-      db.selectFrom('channel_members').selectAll().where('channel_id', '=', channelId).where('user_id', '=', userId).executeTakeFirst(),
+    findMember: (db: Database, channelId: string, userId: string) => memberOf.first(db, { channelId, userId }),
 
     /** Adds a member; false when they already were one. */
     async addMember(db: Database, channelId: string, userId: string, now: number, lastReadSeq = 0): Promise<boolean> {
@@ -134,17 +214,7 @@ export function channelsRepository(dialect: DialectName) {
       db.selectFrom('channel_members').selectAll().where('channel_id', '=', channelId).orderBy('joined_at').orderBy('user_id').execute(),
 
     /** Moves the read marker forward only, and never past the head of the log. */
-    moveReadMarker: (db: Database, channelId: string, userId: string, seq: number) =>
-      db
-        .updateTable('channel_members')
-        .set({
-          last_read_seq: sql<number>`case when last_read_seq < ${seq} then
-            (select case when c.last_seq < ${seq} then c.last_seq else ${seq} end from channels c where c.id = ${channelId})
-            else last_read_seq end`,
-        })
-        .where('channel_id', '=', channelId)
-        .where('user_id', '=', userId)
-        .execute(),
+    moveReadMarker: (db: Database, channelId: string, userId: string, seq: number) => moveReadMarker.run(db, { channelId, userId, seq }),
 
     unreadFor: (db: Database, channelId: string, userId: string) =>
       db
@@ -155,13 +225,12 @@ export function channelsRepository(dialect: DialectName) {
         .where('channel_members.user_id', '=', userId)
         .executeTakeFirst(),
 
-    insertMessage: (db: Database, message: Insertable<MessagesTable>) => db.insertInto('messages').values(message).execute(),
+    insertMessage: (db: Database, message: MessageRow) => insertMessage.run(db, message),
 
     findMessage: (db: Database, id: string) =>
       db.selectFrom('messages').selectAll().where('id', '=', id).where('deleted_at', 'is', null).executeTakeFirst(),
 
-    findByNonce: (db: Database, authorId: string, nonce: string) =>
-      db.selectFrom('messages').selectAll().where('author_id', '=', authorId).where('nonce', '=', nonce).executeTakeFirst(),
+    findByNonce: (db: Database, authorId: string, nonce: string) => messageByNonce.first(db, { authorId, nonce }),
 
     async editMessage(db: Database, message: MessageRow, body: string, now: number): Promise<void> {
       await db.insertInto('message_edits').values({ message_id: message.id, body: message.body, replaced_at: now }).execute();
@@ -181,12 +250,15 @@ export function channelsRepository(dialect: DialectName) {
      * chronological. With a reader, without what people they blocked wrote.
      */
     async history(db: Database, channelId: string, cursor: { before?: number; after?: number; limit: number; readerId?: string }): Promise<HistoryPage> {
-      let query = db.selectFrom('messages').selectAll().where('channel_id', '=', channelId).where('deleted_at', 'is', null);
-      if (cursor.readerId !== undefined) query = query.where(notBlockedBy(cursor.readerId));
-      if (cursor.before !== undefined) query = query.where('seq', '<', cursor.before);
-      if (cursor.after !== undefined) query = query.where('seq', '>', cursor.after);
       const forward = cursor.after !== undefined && cursor.before === undefined;
-      const rows = await query.orderBy('seq', forward ? 'asc' : 'desc').limit(cursor.limit + 1).execute();
+      const rows = await (forward ? oldestFirst : newestFirst).all(db, {
+        channelId,
+        // Nobody is blocked by nobody: without a reader the filter keeps every row.
+        readerId: cursor.readerId ?? '',
+        before: cursor.before ?? Number.MAX_SAFE_INTEGER,
+        after: cursor.after ?? 0,
+        limit: cursor.limit + 1,
+      });
       const more = rows.length > cursor.limit;
       const page = rows.slice(0, cursor.limit);
       return { items: forward ? page : page.reverse(), more };
@@ -194,21 +266,7 @@ export function channelsRepository(dialect: DialectName) {
 
     /** One row per (message, emoji), in the order each emoji was first used; `me` is 1 when `userId` reacted. */
     reactionCounts: (db: Database, messageIds: readonly string[], userId: string | undefined): Promise<ReactionCount[]> =>
-      messageIds.length === 0
-        ? Promise.resolve([])
-        : db
-            .selectFrom('reactions')
-            .select((eb) => [
-              'message_id',
-              'emoji',
-              eb.fn.countAll<number>().as('count'),
-              sql<number>`max(case when user_id = ${userId ?? ''} then 1 else 0 end)`.as('me'),
-            ])
-            .where('message_id', 'in', messageIds)
-            .groupBy(['message_id', 'emoji'])
-            .orderBy(sql`min(created_at)`)
-            .orderBy('emoji')
-            .execute(),
+      messageIds.length === 0 ? Promise.resolve([]) : reactionCounts.all(db, { messageIds, userId: userId ?? '' }),
 
     async addReaction(db: Database, messageId: string, userId: string, emoji: string, now: number): Promise<boolean> {
       const result = await db
@@ -243,8 +301,7 @@ export function channelsRepository(dialect: DialectName) {
     findLiveMessages: (db: Database, ids: readonly string[]) =>
       ids.length === 0 ? Promise.resolve([]) : db.selectFrom('messages').selectAll().where('id', 'in', ids).where('deleted_at', 'is', null).execute(),
 
-    insertEvent: (db: Database, event: { channel_id: string; seq: number; type: string; message_id: string | null; payload: string | null; created_at: number }) =>
-      db.insertInto('channel_events').values(event).execute(),
+    insertEvent: (db: Database, event: ChannelEventRow) => insertEvent.run(db, event),
 
     /**
      * Live messages whose text contains `q` (any case), newest first, in one channel or in
@@ -284,8 +341,7 @@ export function channelsRepository(dialect: DialectName) {
     insertAliases: (db: Database, rows: Insertable<ConversationAliasesTable>[]) => db.insertInto('conversation_aliases').values(rows).execute(),
 
     /** Everyone who was ever in these conversation rooms, also those who left (their messages stay). */
-    aliasesIn: (db: Database, channelIds: readonly string[]) =>
-      channelIds.length === 0 ? Promise.resolve([]) : db.selectFrom('conversation_aliases').selectAll().where('channel_id', 'in', channelIds).execute(),
+    aliasesIn: (db: Database, channelIds: readonly string[]) => (channelIds.length === 0 ? Promise.resolve([]) : aliasesIn.all(db, { channelIds })),
 
     async memberCount(db: Database, channelId: string): Promise<number> {
       const row = await db.selectFrom('channel_members').select((eb) => eb.fn.countAll<number>().as('count')).where('channel_id', '=', channelId).executeTakeFirstOrThrow();
@@ -319,19 +375,12 @@ export function channelsRepository(dialect: DialectName) {
       ).map((row) => row.user_id),
 
     /** Messages by id, deleted ones too (a reply's quote says its original is gone). */
-    findMessages: (db: Database, ids: readonly string[]) =>
-      ids.length === 0 ? Promise.resolve([]) : db.selectFrom('messages').selectAll().where('id', 'in', ids).execute(),
+    findMessages: (db: Database, ids: readonly string[]) => (ids.length === 0 ? Promise.resolve([]) : messagesByIds.all(db, { ids })),
 
     /** How many live replies each of these messages has. */
     async replyCounts(db: Database, messageIds: readonly string[]): Promise<Map<string, number>> {
       if (messageIds.length === 0) return new Map();
-      const rows = await db
-        .selectFrom('messages')
-        .select((eb) => ['reply_to', eb.fn.countAll<number>().as('count')])
-        .where('reply_to', 'in', messageIds)
-        .where('deleted_at', 'is', null)
-        .groupBy('reply_to')
-        .execute();
+      const rows = await replyCounts.all(db, { messageIds });
       return new Map(rows.map((row) => [row.reply_to!, Number(row.count)]));
     },
 

@@ -3,7 +3,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { bearerSecurity, caller, type Guards } from '../../platform/http/auth.js';
 import { nextLink } from '../../platform/http/paging.js';
 import { MESSAGE_SEND, type RouteLimits } from '../../platform/http/rate-limit.js';
-import type { HttpServer } from '../../platform/http/server.js';
+import { stringifyReply, type HttpServer } from '../../platform/http/server.js';
 import type { Database } from '../../platform/storage/database.js';
 import {
   Channel,
@@ -88,6 +88,7 @@ export function channelsRoutes(app: HttpServer, { db, channels, guards, limit, p
         response: { 200: Type.Array(HistoryItem) },
       },
       onRequest: guards.anyone,
+      ...stringifyReply,
     },
     async (request, reply) => {
       const { items, more } = await channels.history(db, caller(request), request.params.id, request.query);
@@ -193,13 +194,14 @@ export function channelsRoutes(app: HttpServer, { db, channels, guards, limit, p
     {
       schema: { tags, summary: 'Partial-match search in one channel, newest first', security, params: ChannelParams, querystring: SearchQuery, response: { 200: Type.Array(Message) } },
       onRequest: [guards.anyone, searchLimit],
+      ...stringifyReply,
     },
     async (request, reply) => searchPage(request, reply, request.query, request.params.id),
   );
 
   app.get(
     '/v1/search',
-    { schema: { tags, summary: 'Partial-match search in every channel I can read, newest first', security, querystring: SearchQuery, response: { 200: Type.Array(Message) } }, onRequest: [guards.registered, searchLimit] },
+    { schema: { tags, summary: 'Partial-match search in every channel I can read, newest first', security, querystring: SearchQuery, response: { 200: Type.Array(Message) } }, onRequest: [guards.registered, searchLimit], ...stringifyReply },
     async (request, reply) => searchPage(request, reply, request.query, undefined),
   );
 
