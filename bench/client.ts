@@ -43,11 +43,11 @@ export type ClientCommand =
 
 export type ClientReport =
   | { type: 'connected'; count: number; failed: number }
-  | { type: 'progress'; deliveries: number; sent: number; caughtUp?: number }
+  | { type: 'progress'; deliveries: number; sent: number; caughtUp?: number; resumed?: number }
   | { type: 'reset' }
   | { type: 'report'; deliveries: number; histogram: string; first: number; last: number }
   | { type: 'done'; sent: number; errors: number; histogram: string; first: number; last: number; statuses: Record<string, number> }
-  | { type: 'resumed'; at: number; clients: number }
+  | { type: 'resumed'; at: number; clients: number; retries: number }
   | { type: 'verified'; clients: number; lost: number; duplicated: number; received: number };
 
 const now = () => performance.timeOrigin + performance.now();
@@ -202,7 +202,7 @@ async function resume(task: ClientTask): Promise<void> {
   const checkResumed = () => {
     if (!dropping || resumedReported || followers.some((f) => !f.resumed)) return;
     resumedReported = true;
-    send({ type: 'resumed', at: now(), clients: followers.length });
+    send({ type: 'resumed', at: now(), clients: followers.length, retries });
   };
   const record = (follower: Follower, seq: number) => {
     const slot = seq - follower.base;
@@ -221,6 +221,7 @@ async function resume(task: ClientTask): Promise<void> {
       const socket = new WebSocket(`${task.url}/v1/ws?auth=${encodeURIComponent(`Bearer ${token}`)}${resumeAt}`, { perMessageDeflate: false });
       follower.socket = socket;
       socket.once('error', reject);
+      socket.once('close', () => reject(new Error('closed before ready')));
       socket.on('message', (data: Buffer) => {
         const frame = JSON.parse(data.toString()) as { type: string; channel_id?: string; seq?: number; data?: { channels?: Array<{ id: string; last_seq: number }> } };
         if (frame.type === 'ready') {
@@ -234,9 +235,20 @@ async function resume(task: ClientTask): Promise<void> {
         } else if (frame.channel_id === channelId && typeof frame.seq === 'number') record(follower, frame.seq);
       });
     });
+  // A refused or reset reconnect is tried again after a pause, as Riff's own clients do.
+  const reconnect = (follower: Follower, attempt: number) => {
+    open(follower, false).catch(() => {
+      retries++;
+      setTimeout(() => reconnect(follower, attempt + 1), Math.min(2_000, 100 * 2 ** attempt) * (0.5 + Math.random()));
+    });
+  };
+  let retries = 0;
   for (let i = 0; i < followers.length; i += 50) await Promise.all(followers.slice(i, i + 50).map((f) => open(f, true)));
   send({ type: 'connected', count: followers.length, failed: 0 });
-  setInterval(() => send({ type: 'progress', deliveries: 0, sent: 0, caughtUp: Math.min(...followers.map((f) => f.contiguous)) }), 250);
+  setInterval(
+    () => send({ type: 'progress', deliveries: 0, sent: 0, caughtUp: Math.min(...followers.map((f) => f.contiguous)), resumed: followers.filter((f) => f.resumed).length }),
+    250,
+  );
   onCommand((command) => {
     if (command.type === 'drop') {
       dropping = true;
@@ -245,8 +257,7 @@ async function resume(task: ClientTask): Promise<void> {
         follower.target = 0;
         follower.socket?.removeAllListeners('message');
         follower.socket?.terminate();
-        // A refused reconnect would leave the follower unresumed, which the runner reports.
-        open(follower, false).catch(() => {});
+        reconnect(follower, 1);
       }
     } else if (command.type === 'verify') {
       let lost = 0;

@@ -185,12 +185,20 @@ export function channelsService(deps: ChannelsDeps) {
 
   const presentOne = async (db: Database, row: MessageRow, viewerId?: string) => (await present(db, [row], viewerId))[0] as MessageView;
 
-  /** A message just written: it can have no reactions or replies yet, and its original is at hand. */
-  async function presentNew(db: Database, channel: ChannelRow, row: MessageRow, parent: MessageRow | undefined): Promise<MessageView> {
+  /**
+   * Presents a message about to be written by `authorId`: it can have no reactions or replies yet,
+   * and its original is at hand. What it needs is read first, before the channel's lock is taken.
+   */
+  async function presenterOfNew(db: Database, channel: ChannelRow, authorId: string) {
     const aliases: RoomAliases = channel.kind === 'conversation' ? await roomAliases(db, [channel.id]) : new Map();
-    const authors = aliases.size > 0 ? [] : [...new Set([row.author_id, parent?.author_id].filter((id): id is string => Boolean(id)))];
-    const threads: Threads = { parents: new Map(parent ? [[parent.id, parent]] : []), replyCounts: new Map() };
-    return presentItem(row, await accounts.profiles(db, authors), new Map(), aliases, threads) as MessageView;
+    const profiles = aliases.size > 0 ? new Map() : await accounts.profiles(db, [authorId]);
+    return async (row: MessageRow, parent: MessageRow | undefined): Promise<MessageView> => {
+      if (parent?.author_id && aliases.size === 0 && !profiles.has(parent.author_id)) {
+        for (const [id, profile] of await accounts.profiles(db, [parent.author_id])) profiles.set(id, profile);
+      }
+      const threads: Threads = { parents: new Map(parent ? [[parent.id, parent]] : []), replyCounts: new Map() };
+      return presentItem(row, profiles, new Map(), aliases, threads) as MessageView;
+    };
   }
 
   async function reactionsOf(db: Database, messageId: string, viewerId?: string): Promise<MessageView['reactions']> {
@@ -370,12 +378,14 @@ export function channelsService(deps: ChannelsDeps) {
   async function postOnce(db: Database, me: Identity, channelId: string, input: PostMessageInput): Promise<{ message: MessageView; created: boolean }> {
     return inTransaction(db, async (trx) => {
       const { channel, member } = await access(trx, me, channelId);
-      const locked = await repo.lockChannel(trx, channelId);
+      // The channel's lock is held to the commit and orders its log, so what can be read first is.
+      // Two sends racing with one nonce both pass here; the unique index stops the second (see post).
       if (input.nonce !== undefined) {
         const existing = await repo.findByNonce(trx, me.userId, input.nonce);
         if (existing) return { message: await sameSend(trx, existing, channelId, input, me), created: false };
       }
-      assertOpen(locked);
+      const presentMessage = await presenterOfNew(trx, channel, me.userId);
+      assertOpen(await repo.lockChannel(trx, channelId));
       await assertConversing(trx, channel);
       if (channel.kind === 'dm') await assertNotBlocked(trx, me, channel);
       if (!member) {
@@ -399,7 +409,7 @@ export function channelsService(deps: ChannelsDeps) {
       await deps.notify(trx, await noticesFor(trx, me, channel, row, mentions, parent));
       await repo.insertEvent(trx, { channel_id: channelId, seq, type: 'message.created', message_id: row.id, payload: null, created_at: now });
       await repo.moveReadMarker(trx, channelId, me.userId, seq);
-      const message = await presentNew(trx, channel, row, parent);
+      const message = await presentMessage(row, parent);
       publishAfterCommit(trx, { type: 'message.created', channel_id: channelId, seq, data: message });
       return { message, created: true };
     });
@@ -871,7 +881,7 @@ export function channelsService(deps: ChannelsDeps) {
       try {
         return await postOnce(db, me, channelId, input);
       } catch (error) {
-        // Two sends with one nonce raced on different channels: the loser sees the winner's row now.
+        // Two sends with one nonce raced (both read before either wrote): the loser sees the winner's row now.
         if (input.nonce === undefined || !uniqueViolation(error)?.includes('nonce')) throw error;
         const existing = await repo.findByNonce(db, me.userId, input.nonce);
         if (!existing) throw error;
