@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { sql } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { inTransaction, migrateToLatest, openStorage, uniqueViolation, type DialectName, type Storage } from '../../src/platform/storage/database.js';
 import { migrationsFor } from '../../src/platform/storage/migrations/index.js';
@@ -213,6 +213,25 @@ describeEachDialect('storage contract', (dialect) => {
     ).rejects.toThrow('changed my mind');
     expect((await byIds.first(storage.db, { ids: [rows[3]!.id] }))?.bio).toBe(before);
     expect(await rename.run(storage.db, { id: 'nobody', bio: 'x' })).toBe(0);
+  });
+
+  it('a prepared select * keeps answering, with the new column, after another node adds a column to its table', async () => {
+    const db = storage.db as unknown as Kysely<{ scratch_shapes: { id: string; note?: string } }>;
+    await sql`create table scratch_shapes (id text primary key)`.execute(db);
+    await db.insertInto('scratch_shapes').values([{ id: 'a' }, { id: 'b' }]).execute();
+    const everything = prepared((_db, a: { id: string }) => db.selectFrom('scratch_shapes').selectAll().where('id', '=', a.id));
+    // On PostgreSQL the statement is now named on every pooled connection these reach.
+    const reads = (ids: string[]) => Promise.all(ids.map((id) => inTransaction(storage.db, (trx) => everything.first(trx, { id }))));
+    expect(await reads(['a', 'b', 'a', 'b'])).toEqual([{ id: 'a' }, { id: 'b' }, { id: 'a' }, { id: 'b' }]);
+    const other = open();
+    await sql`alter table scratch_shapes add column note text not null default 'new'`.execute(other.db);
+    await other.close();
+    expect(await reads(['a', 'b', 'a', 'b'])).toEqual([
+      { id: 'a', note: 'new' },
+      { id: 'b', note: 'new' },
+      { id: 'a', note: 'new' },
+      { id: 'b', note: 'new' },
+    ]);
   });
 
   it('rows of a join carry every selected column, and a repeated column name keeps the last', async () => {

@@ -917,6 +917,24 @@ describeEachDialect('channels', (dialect) => {
       }
     });
 
+    it('search pages newest first with before= and limit=, in a channel and everywhere, each message once', async () => {
+      const tag = randomTag();
+      const mine = [];
+      for (let i = 0; i < 5; i++) mine.push(await ann.client.post(channel.id, { body: `${tag}page ${i}` }));
+      const newestFirst = mine.map((m) => m.id).reverse();
+      for (const search of [(cursor: { before?: string }) => ann.client.searchChannel(channel.id, `${tag}page`, { ...cursor, limit: 2 }), (cursor: { before?: string }) => ann.client.search(`${tag}page`, { ...cursor, limit: 2 })]) {
+        const seen: string[] = [];
+        let before: string | undefined;
+        for (let page = 0; page < 4; page++) {
+          const { items, next } = await search({ before });
+          seen.push(...items.map((m) => m.id));
+          before = items.at(-1)?.id;
+          expect(next === undefined).toBe(items.length < 2);
+        }
+        expect(seen).toEqual(newestFirst);
+      }
+    });
+
     it('GET /v1/search covers every channel I can read and never a private channel I am not in', async () => {
       const tag = randomTag();
       const me = await player();

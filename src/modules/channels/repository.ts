@@ -84,6 +84,58 @@ const moveReadMarker = prepared((db, a: { channelId: string; userId: string; seq
     .where('user_id', '=', a.userId),
 );
 
+/**
+ * PostgreSQL: a new message in one statement (seq, message, log row, the author's read marker).
+ * The channel's row stays locked from the seq to the commit, so every round trip between them
+ * holds up the channel's other senders.
+ */
+const appendInOneStatement = prepared((db, m: Omit<MessageRow, 'seq'>) =>
+  db
+    .with('taken', (q) =>
+      q
+        .updateTable('channels')
+        .set((eb) => ({ last_seq: eb('last_seq', '+', 1), last_activity_at: m.created_at }))
+        .where('id', '=', m.channel_id)
+        .returning('last_seq'),
+    )
+    .with('message', (q) =>
+      q.insertInto('messages').values({
+        id: m.id,
+        channel_id: m.channel_id,
+        seq: sql<number>`(select last_seq from taken)`,
+        kind: m.kind,
+        author_id: m.author_id,
+        body: m.body,
+        nonce: m.nonce,
+        announcement: m.announcement,
+        created_at: m.created_at,
+        edited_at: m.edited_at,
+        deleted_at: m.deleted_at,
+        reply_to: m.reply_to,
+        mentions: m.mentions,
+      }),
+    )
+    .with('event', (q) =>
+      q.insertInto('channel_events').values({
+        channel_id: m.channel_id,
+        seq: sql<number>`(select last_seq from taken)`,
+        type: 'message.created',
+        message_id: m.id,
+        payload: null,
+        created_at: m.created_at,
+      }),
+    )
+    .with('marker', (q) =>
+      q
+        .updateTable('channel_members')
+        .set({ last_read_seq: sql<number>`greatest(last_read_seq, (select last_seq from taken))` })
+        .where('channel_id', '=', m.channel_id)
+        .where('user_id', '=', m.author_id),
+    )
+    .selectFrom('taken')
+    .select('last_seq'),
+);
+
 // And those every page of history runs.
 const historyPage = (direction: 'asc' | 'desc') =>
   prepared((db, a: { channelId: string; readerId: string; before: number; after: number; limit: number }) =>
@@ -125,6 +177,13 @@ export function channelsRepository(dialect: DialectName) {
     const query = db.selectFrom('channels').select('closed_at').where('id', '=', a.id);
     return dialect === 'postgres' ? query.forUpdate() : query;
   });
+  /** Takes the next seq of the channel's log under its row lock (held until commit). */
+  async function nextSeq(db: Database, channelId: string, now: number): Promise<number> {
+    const row = await takeSeq.first(db, { id: channelId, now });
+    if (!row) throw new Error(`channel ${channelId} vanished while sending`);
+    return row.last_seq;
+  }
+
   return {
     insertChannel: (db: Database, channel: Insertable<ChannelsTable>) => db.insertInto('channels').values(channel).execute(),
 
@@ -135,11 +194,23 @@ export function channelsRepository(dialect: DialectName) {
 
     deleteChannel: (db: Database, id: string) => db.deleteFrom('channels').where('id', '=', id).execute(),
 
-    /** Takes the next seq of the channel's log under its row lock (held until commit). */
-    async nextSeq(db: Database, channelId: string, now: number): Promise<number> {
-      const row = await takeSeq.first(db, { id: channelId, now });
-      if (!row) throw new Error(`channel ${channelId} vanished while sending`);
-      return row.last_seq;
+    nextSeq,
+
+    /**
+     * Writes a member's new message as the channel's next item: takes its seq, inserts it with its
+     * `message.created` log row, and moves the author's read marker to it.
+     */
+    async appendMessage(db: Database, draft: Omit<MessageRow, 'seq'>): Promise<MessageRow> {
+      if (dialect === 'postgres') {
+        const taken = await appendInOneStatement.first(db, draft);
+        if (!taken) throw new Error(`channel ${draft.channel_id} vanished while sending`);
+        return { ...draft, seq: taken.last_seq };
+      }
+      const message = { ...draft, seq: await nextSeq(db, draft.channel_id, draft.created_at) };
+      await insertMessage.run(db, message);
+      await insertEvent.run(db, { channel_id: message.channel_id, seq: message.seq, type: 'message.created', message_id: message.id, payload: null, created_at: message.created_at });
+      await moveReadMarker.run(db, { channelId: message.channel_id, userId: message.author_id!, seq: message.seq });
+      return message;
     },
 
     /**
@@ -324,8 +395,12 @@ export function channelsRepository(dialect: DialectName) {
             .selectAll('messages')
             .where(sql<boolean>`messages.body ${sql.raw(dialect === 'sqlite' ? 'like' : 'ilike')} ${likeFragment(q)} escape '\\'`);
       query = query.where('messages.kind', '=', 'message').where('messages.deleted_at', 'is', null).where(notBlockedBy(filter.readerId));
-      if (filter.channelId) {
-        query = query.where('messages.channel_id', '=', filter.channelId);
+      const { channelId, before } = filter;
+      if (channelId) {
+        // The channel's own order: its (channel_id, seq) index is walked newest first and the scan
+        // stops at the limit, where ordering by id would first sort every match of the channel.
+        query = query.where('messages.channel_id', '=', channelId);
+        if (before) query = query.where('messages.seq', '<', (eb) => eb.selectFrom('messages as cursor').select('cursor.seq').where('cursor.id', '=', before).where('cursor.channel_id', '=', channelId));
       } else {
         query = query.where((eb) =>
           eb.or([
@@ -333,9 +408,10 @@ export function channelsRepository(dialect: DialectName) {
             eb('messages.channel_id', 'in', eb.selectFrom('channels').select('id').where('private', '=', 0)),
           ]),
         );
+        if (before) query = query.where('messages.id', '<', before);
       }
-      if (filter.before) query = query.where('messages.id', '<', filter.before);
-      return (indexed ? query.orderBy(sql`message_search.rowid`, 'desc') : query.orderBy('messages.id', 'desc')).limit(filter.limit).execute();
+      const newestFirst = indexed ? query.orderBy(sql`message_search.rowid`, 'desc') : query.orderBy(channelId ? 'messages.seq' : 'messages.id', 'desc');
+      return newestFirst.limit(filter.limit).execute();
     },
 
     insertAliases: (db: Database, rows: Insertable<ConversationAliasesTable>[]) => db.insertInto('conversation_aliases').values(rows).execute(),

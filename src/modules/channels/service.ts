@@ -226,16 +226,14 @@ export function channelsService(deps: ChannelsDeps) {
     return item;
   }
 
-  /** A new item of a channel's history, at the log's `seq`. */
-  const historyRow = (
+  /** A new item of a channel's history, before it has its place (`seq`) in the log. */
+  const historyDraft = (
     channelId: string,
-    seq: number,
     now: number,
     item: Pick<MessageRow, 'kind' | 'author_id' | 'body' | 'nonce' | 'announcement'> & Partial<Pick<MessageRow, 'reply_to' | 'mentions'>>,
-  ): MessageRow => ({
+  ): Omit<MessageRow, 'seq'> => ({
     id: ids.next(),
     channel_id: channelId,
-    seq,
     created_at: now,
     edited_at: null,
     deleted_at: null,
@@ -254,7 +252,7 @@ export function channelsService(deps: ChannelsDeps) {
   ): Promise<{ item: AnnouncementView; seq: number }> {
     const now = clock.now();
     const seq = await repo.nextSeq(trx, channelId, now);
-    const row = historyRow(channelId, seq, now, { kind: 'announcement', author_id: null, body, nonce: null, announcement: JSON.stringify(announcement) });
+    const row = { ...historyDraft(channelId, now, { kind: 'announcement', author_id: null, body, nonce: null, announcement: JSON.stringify(announcement) }), seq };
     await repo.insertMessage(trx, row);
     const item = presentItem(row, new Map(), new Map()) as AnnouncementView;
     const { frame, payload } = await build(seq, item);
@@ -395,22 +393,21 @@ export function channelsService(deps: ChannelsDeps) {
       const parent = input.reply_to === undefined ? undefined : await repliedTo(trx, channelId, input.reply_to);
       const mentions = await mentionsIn(trx, me, channel, input.body);
       const now = clock.now();
-      const seq = await repo.nextSeq(trx, channelId, now);
-      const row = historyRow(channelId, seq, now, {
-        kind: 'message',
-        author_id: me.userId,
-        body: input.body,
-        nonce: input.nonce ?? null,
-        announcement: null,
-        reply_to: parent?.id ?? null,
-        mentions: mentions && JSON.stringify(mentions),
-      });
-      await repo.insertMessage(trx, row);
+      const row = await repo.appendMessage(
+        trx,
+        historyDraft(channelId, now, {
+          kind: 'message',
+          author_id: me.userId,
+          body: input.body,
+          nonce: input.nonce ?? null,
+          announcement: null,
+          reply_to: parent?.id ?? null,
+          mentions: mentions && JSON.stringify(mentions),
+        }),
+      );
       await deps.notify(trx, await noticesFor(trx, me, channel, row, mentions, parent));
-      await repo.insertEvent(trx, { channel_id: channelId, seq, type: 'message.created', message_id: row.id, payload: null, created_at: now });
-      await repo.moveReadMarker(trx, channelId, me.userId, seq);
       const message = await presentMessage(row, parent);
-      publishAfterCommit(trx, { type: 'message.created', channel_id: channelId, seq, data: message });
+      publishAfterCommit(trx, { type: 'message.created', channel_id: channelId, seq: row.seq, data: message });
       return { message, created: true };
     });
   }

@@ -4,6 +4,7 @@ import SQLite from 'better-sqlite3';
 import { Kysely, Migrator, PostgresDialect, sql } from 'kysely';
 import pg from 'pg';
 import { migrationsFor } from './migrations/index.js';
+import { isStalePlan, namedStatementPool } from './postgres-statements.js';
 import { GroupCommitSqliteDialect } from './sqlite-group-commit.js';
 import { redactUrl } from '../../config.js';
 import type { Tables } from './tables.js';
@@ -42,6 +43,9 @@ function openSqlite(dataDir: string): Storage {
   sqlite.pragma('synchronous = FULL');
   sqlite.pragma('foreign_keys = ON');
   sqlite.pragma('busy_timeout = 5000');
+  // Reads (history, search) map the file rather than copying each page out of the kernel with a
+  // system call; the mapped pages are the page cache's, shared and reclaimable.
+  sqlite.pragma('mmap_size = 1073741824');
   const dialect = new GroupCommitSqliteDialect(sqlite);
   const db = new Kysely<Tables>({ dialect });
   commits.set(db, dialect.driver);
@@ -70,7 +74,7 @@ function openPostgres(url: string, onConnectionError: (error: Error) => void = (
   });
   // Without a listener an idle connection's error would end the process.
   pool.on('error', onConnectionError);
-  const db = new Kysely<Tables>({ dialect: new PostgresDialect({ pool }) });
+  const db = new Kysely<Tables>({ dialect: new PostgresDialect({ pool: namedStatementPool(pool) }) });
   return {
     db,
     dialect: 'postgres',
@@ -116,8 +120,8 @@ export async function inTransaction<T>(db: Database, work: (trx: Database) => Pr
       for (const hook of hooks) hook();
       return result;
     } catch (error) {
-      // A deadlock or serialization failure rolled everything back: the work can simply run again.
-      if (attempt >= MAX_ATTEMPTS || !RETRYABLE.has((error as { code?: string }).code ?? '')) throw error;
+      // A deadlock, a serialization failure or a stale statement rolled everything back: the work can simply run again.
+      if (attempt >= MAX_ATTEMPTS || !(RETRYABLE.has((error as { code?: string }).code ?? '') || isStalePlan(error))) throw error;
       await new Promise((resolve) => setTimeout(resolve, Math.random() * 20 * attempt));
     }
   }

@@ -1,5 +1,6 @@
 import type { Compilable, CompiledQuery, DialectAdapter } from 'kysely';
 import type { Database } from './database.js';
+import { hotStatement } from './postgres-statements.js';
 
 type Args = Record<string, unknown>;
 
@@ -44,7 +45,10 @@ export function prepared<A extends Args, R>(build: (db: Database, args: A) => Co
     let query = shapes.get(shape);
     if (!query) {
       query = build(db, slotsFor(args)).compile();
-      if (shapes.size < SHAPES_KEPT) shapes.set(shape, query);
+      if (shapes.size < SHAPES_KEPT) {
+        shapes.set(shape, query);
+        hotStatement(query.sql);
+      }
     }
     const parameters = query.parameters.map((value) => (value instanceof Slot ? value.valueIn(args) : value));
     return db.executeQuery<R>({ ...query, parameters });

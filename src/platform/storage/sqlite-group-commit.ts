@@ -186,8 +186,14 @@ class StatementCachingConnection implements DatabaseConnection {
   }
 
   async executeQuery<R>({ sql, parameters }: CompiledQuery): Promise<QueryResult<R>> {
-    const { statement, rowOf } = this.#prepared(sql);
-    if (rowOf) return { rows: (statement.all(parameters) as unknown[][]).map(rowOf) as R[] };
+    const prepared = this.#prepared(sql);
+    const { statement, rowOf } = prepared;
+    if (rowOf) {
+      const values = statement.all(parameters) as unknown[][];
+      // Another process changed the table under a `select *` (SQLite prepares the statement again itself).
+      if (values.length > 0 && values[0]!.length !== prepared.width) Object.assign(prepared, rowFactory(statement));
+      return { rows: values.map(prepared.rowOf!) as R[] };
+    }
     const { changes, lastInsertRowid } = statement.run(parameters);
     return { numAffectedRows: BigInt(changes), insertId: BigInt(lastInsertRowid), rows: [] };
   }
@@ -203,6 +209,8 @@ interface Prepared {
   statement: SQLite.Statement;
   /** For statements that return rows: makes a row object out of its values. */
   rowOf?: (values: unknown[]) => object;
+  /** How many columns `rowOf` was written for. */
+  width?: number;
 }
 
 /**
@@ -215,8 +223,13 @@ function prepare(sqlite: SQLite.Database, text: string): Prepared {
   const statement = sqlite.prepare(text);
   if (!statement.reader) return { statement };
   statement.raw(true);
-  const fields = statement.columns().map((column, index) => `${JSON.stringify(column.name)}: values[${index}]`);
-  return { statement, rowOf: new Function('values', `return { ${fields.join(', ')} };`) as (values: unknown[]) => object };
+  return { statement, ...rowFactory(statement) };
+}
+
+function rowFactory(statement: SQLite.Statement): Required<Omit<Prepared, 'statement'>> {
+  const columns = statement.columns();
+  const fields = columns.map((column, index) => `${JSON.stringify(column.name)}: values[${index}]`);
+  return { width: columns.length, rowOf: new Function('values', `return { ${fields.join(', ')} };`) as (values: unknown[]) => object };
 }
 
 /** The connection's users, served in the order they asked. */
