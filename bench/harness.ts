@@ -128,8 +128,11 @@ function waitForOutput(child: ChildProcess, ready: (output: string) => boolean, 
 }
 
 /** A server process with a raised descriptor limit (the runner itself was started under one). */
+/** With BENCH_CPU_PROFILES=<dir>, every Riff server writes a V8 CPU profile there as it exits (DevTools opens them). */
+const profiling = process.env.BENCH_CPU_PROFILES ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROFILES}`] : [];
+
 function spawnServer(args: string[], env: NodeJS.ProcessEnv = process.env): ChildProcess {
-  return spawn(process.execPath, args, { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  return spawn(process.execPath, [...profiling, ...args], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
 }
 
 export async function request<T = unknown>(base: string, path: string, init: { method?: string; token?: string; body?: unknown } = {}): Promise<T> {
@@ -180,8 +183,14 @@ export async function startPeerServer(peer: 'ws' | 'socketio' | 'uws'): Promise<
 
 async function kill(child: ChildProcess): Promise<void> {
   if (child.exitCode !== null) return;
+  const exited = once(child, 'exit').catch(() => {});
+  if (profiling.length > 0) {
+    // A profile is written by an orderly exit, which Riff makes on SIGINT.
+    child.kill('SIGINT');
+    await Promise.race([exited, new Promise((resolve) => setTimeout(resolve, 10_000))]);
+  }
   child.kill('SIGKILL');
-  await once(child, 'exit').catch(() => {});
+  await exited;
 }
 
 /** A throw-away PostgreSQL database; `drop` removes it. */

@@ -16,4 +16,8 @@ export class ManualClock implements Clock {
   }
 }
 
-export const iso = (epochMs: number): string => new Date(epochMs).toISOString().replace(/\.\d{3}Z$/, 'Z');
+export const iso = (epochMs: number): string => {
+  const text = new Date(epochMs).toISOString();
+  // Years 0..9999 read YYYY-MM-DDTHH:mm:ss.sssZ; slicing is cheaper than a regular expression on every timestamp of a page.
+  return text.length === 24 ? `${text.slice(0, 19)}Z` : text.replace(/\.\d{3}Z$/, 'Z');
+};
