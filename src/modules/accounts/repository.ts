@@ -4,7 +4,6 @@ import { containsIgnoringCase } from '../../platform/storage/text-search.js';
 import type { NewUser, Role, SessionRow, UserRow, UserUpdate } from '../../platform/storage/tables.js';
 
 // Every authenticated request reads its session, and every presented message its author.
-const userById = prepared((db, a: { id: string }) => db.selectFrom('users').selectAll().where('id', '=', a.id));
 const usersByIds = prepared((db, a: { ids: readonly string[] }) => db.selectFrom('users').selectAll().where('id', 'in', a.ids));
 const sessionByToken = prepared((db, a: { tokenHash: string }) =>
   db
@@ -17,7 +16,7 @@ const sessionByToken = prepared((db, a: { tokenHash: string }) =>
 export const accountsRepository = {
   insertUser: (db: Database, user: NewUser) => db.insertInto('users').values(user).execute(),
 
-  findUserById: (db: Database, id: string) => userById.first(db, { id }),
+  findUserById: (db: Database, id: string) => usersByIds.first(db, { ids: [id] }),
 
   findUserByLogin: (db: Database, loginKey: string) =>
     db

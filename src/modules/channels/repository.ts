@@ -172,6 +172,11 @@ const replyCounts = prepared((db, a: { messageIds: readonly string[] }) =>
 );
 const aliasesIn = prepared((db, a: { channelIds: readonly string[] }) => db.selectFrom('conversation_aliases').selectAll().where('channel_id', 'in', a.channelIds));
 
+// And the replay of a resuming socket (with messagesByIds).
+const eventsAfter = prepared((db, a: { channelId: string; afterSeq: number; limit: number }) =>
+  db.selectFrom('channel_events').selectAll().where('channel_id', '=', a.channelId).where('seq', '>', a.afterSeq).orderBy('seq').limit(a.limit),
+);
+
 export function channelsRepository(dialect: DialectName) {
   const closedAt = prepared((db, a: { id: string }) => {
     const query = db.selectFrom('channels').select('closed_at').where('id', '=', a.id);
@@ -366,11 +371,10 @@ export function channelsRepository(dialect: DialectName) {
         .where('channel_members.user_id', '=', userId)
         .execute(),
 
-    eventsAfter: (db: Database, channelId: string, afterSeq: number, limit: number) =>
-      db.selectFrom('channel_events').selectAll().where('channel_id', '=', channelId).where('seq', '>', afterSeq).orderBy('seq').limit(limit).execute(),
+    eventsAfter: (db: Database, channelId: string, afterSeq: number, limit: number) => eventsAfter.all(db, { channelId, afterSeq, limit }),
 
-    findLiveMessages: (db: Database, ids: readonly string[]) =>
-      ids.length === 0 ? Promise.resolve([]) : db.selectFrom('messages').selectAll().where('id', 'in', ids).where('deleted_at', 'is', null).execute(),
+    findLiveMessages: async (db: Database, ids: readonly string[]) =>
+      ids.length === 0 ? [] : (await messagesByIds.all(db, { ids })).filter((row) => row.deleted_at === null),
 
     insertEvent: (db: Database, event: ChannelEventRow) => insertEvent.run(db, event),
 
