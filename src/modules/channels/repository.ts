@@ -52,23 +52,22 @@ const takeSeq = prepared((db, a: { id: string; now: number }) =>
 const messageByNonce = prepared((db, a: { authorId: string; nonce: string }) =>
   db.selectFrom('messages').selectAll().where('author_id', '=', a.authorId).where('nonce', '=', a.nonce),
 );
-const insertMessage = prepared((db, m: MessageRow) =>
-  db.insertInto('messages').values({
-    id: m.id,
-    channel_id: m.channel_id,
-    seq: m.seq,
-    kind: m.kind,
-    author_id: m.author_id,
-    body: m.body,
-    nonce: m.nonce,
-    announcement: m.announcement,
-    created_at: m.created_at,
-    edited_at: m.edited_at,
-    deleted_at: m.deleted_at,
-    reply_to: m.reply_to,
-    mentions: m.mentions,
-  }),
-);
+/** A message's columns but its seq, field by field: a prepared query's arguments are stand-ins that cannot be spread. */
+const messageValues = (m: Omit<MessageRow, 'seq'>) => ({
+  id: m.id,
+  channel_id: m.channel_id,
+  kind: m.kind,
+  author_id: m.author_id,
+  body: m.body,
+  nonce: m.nonce,
+  announcement: m.announcement,
+  created_at: m.created_at,
+  edited_at: m.edited_at,
+  deleted_at: m.deleted_at,
+  reply_to: m.reply_to,
+  mentions: m.mentions,
+});
+const insertMessage = prepared((db, m: MessageRow) => db.insertInto('messages').values({ ...messageValues(m), seq: m.seq }));
 const insertEvent = prepared((db, e: ChannelEventRow) =>
   db.insertInto('channel_events').values({ channel_id: e.channel_id, seq: e.seq, type: e.type, message_id: e.message_id, payload: e.payload, created_at: e.created_at }),
 );
@@ -98,23 +97,7 @@ const appendInOneStatement = prepared((db, m: Omit<MessageRow, 'seq'>) =>
         .where('id', '=', m.channel_id)
         .returning('last_seq'),
     )
-    .with('message', (q) =>
-      q.insertInto('messages').values({
-        id: m.id,
-        channel_id: m.channel_id,
-        seq: sql<number>`(select last_seq from taken)`,
-        kind: m.kind,
-        author_id: m.author_id,
-        body: m.body,
-        nonce: m.nonce,
-        announcement: m.announcement,
-        created_at: m.created_at,
-        edited_at: m.edited_at,
-        deleted_at: m.deleted_at,
-        reply_to: m.reply_to,
-        mentions: m.mentions,
-      }),
-    )
+    .with('message', (q) => q.insertInto('messages').values({ ...messageValues(m), seq: sql<number>`(select last_seq from taken)` }))
     .with('event', (q) =>
       q.insertInto('channel_events').values({
         channel_id: m.channel_id,
