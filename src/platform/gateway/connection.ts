@@ -1,3 +1,4 @@
+import type { Duplex } from 'node:stream';
 import type { WebSocket } from 'ws';
 import type { Identity } from '../http/auth.js';
 import { encodeFrame, type FeedListener } from './hub.js';
@@ -56,13 +57,33 @@ export interface SendLimits {
   onSlow: () => void;
 }
 
+const held: Duplex[] = [];
+
+function releaseHeld(): void {
+  for (const stream of held.splice(0)) stream.uncork();
+}
+
+/**
+ * Holds a stream's writes until the event loop's turn ends, when they leave in one system call:
+ * messages committed together (a group commit, a burst of sends read in one poll) cost each
+ * recipient one write rather than one per frame. The hold lasts no longer than the turn.
+ */
+function holdForTurn(stream: Duplex): void {
+  stream.cork();
+  if (held.push(stream) === 1) setImmediate(releaseHeld);
+}
+
 /** The sending side of an authenticated socket, with a bounded send buffer: user and application sockets alike. */
 export class Peer {
   alive = true;
+  /** Bytes the client had not read when this turn's writes began to be held. */
+  private unread = 0;
 
   constructor(
     readonly id: string,
     readonly socket: WebSocket,
+    /** The TCP stream under `socket`, whose writes are held to the end of the turn. */
+    private readonly stream: Duplex,
     private readonly limits: SendLimits,
   ) {}
 
@@ -72,8 +93,9 @@ export class Peer {
 
   sendBytes(bytes: Buffer): void {
     if (this.socket.readyState !== this.socket.OPEN) return;
+    this.hold();
     // A consumer that does not read must not make the server hold its backlog forever.
-    if (this.socket.bufferedAmount + bytes.length > this.limits.maxBufferedBytes) {
+    if (this.unread + bytes.length > this.limits.maxBufferedBytes) {
       this.limits.onSlow();
       this.socket.close(CloseCode.slowConsumer, 'slow consumer: frames were not read in time');
       // The close frame waits behind the unread backlog; do not wait for it long.
@@ -82,6 +104,14 @@ export class Peer {
     }
     this.limits.onSent();
     this.socket.send(bytes, { binary: false });
+  }
+
+  /** This turn's frames leave together when it ends; what they add is not counted as unread. */
+  private hold(): void {
+    // ws corks and uncorks within one send, so a corked stream here is one this turn already holds.
+    if (this.stream.writableCorked > 0) return;
+    this.unread = this.socket.bufferedAmount;
+    holdForTurn(this.stream);
   }
 
   /**
@@ -94,6 +124,7 @@ export class Peer {
       this.sendBytes(bytes);
       return;
     }
+    this.hold();
     this.limits.onSent();
     await new Promise<void>((resolve) => this.socket.send(bytes, { binary: false }, () => resolve()));
   }
@@ -111,13 +142,14 @@ export class Connection extends Peer {
   constructor(
     id: string,
     socket: WebSocket,
+    stream: Duplex,
     readonly identity: Identity,
     /** Re-checked after a bus outage, in case its revocation was lost. */
     readonly token: string,
     readonly username: string | null,
     limits: SendLimits,
   ) {
-    super(id, socket, limits);
+    super(id, socket, stream, limits);
   }
 
   /** At most one typing signal per channel per `intervalMs` from this socket. */
@@ -136,11 +168,12 @@ export class ApplicationConnection extends Peer {
   constructor(
     id: string,
     socket: WebSocket,
+    stream: Duplex,
     readonly applicationId: string,
     /** Re-checked when the application's token is rotated and after a bus outage. */
     readonly token: string,
     limits: SendLimits,
   ) {
-    super(id, socket, limits);
+    super(id, socket, stream, limits);
   }
 }

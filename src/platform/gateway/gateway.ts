@@ -133,13 +133,13 @@ export function createGateway(http: HttpServer, deps: GatewayDeps): Gateway {
     const resume = parseResume(url.searchParams.get('resume'));
     if (!token) {
       socket.removeListener('error', onSocketError);
-      wss.handleUpgrade(request, socket, head, (ws) => awaitAuthFrame(ws, resume));
+      wss.handleUpgrade(request, socket, head, (ws) => awaitAuthFrame(ws, socket, resume));
       return;
     }
     services.authenticate(token).then(
       (identity) => {
         socket.removeListener('error', onSocketError);
-        wss.handleUpgrade(request, socket, head, (ws) => void open(ws, identity, token, resume));
+        wss.handleUpgrade(request, socket, head, (ws) => void open(ws, socket, identity, token, resume));
       },
       (error: unknown) => {
         if (error instanceof RiffError) refuseUpgrade(socket, 401, error);
@@ -151,7 +151,7 @@ export function createGateway(http: HttpServer, deps: GatewayDeps): Gateway {
     );
   });
 
-  function awaitAuthFrame(ws: WebSocket, resume: Record<string, number>): void {
+  function awaitAuthFrame(ws: WebSocket, stream: Duplex, resume: Record<string, number>): void {
     // ws emits protocol errors (an oversized first frame) as 'error': unheard, they crash the node.
     ws.on('error', () => ws.terminate());
     const timer = setTimeout(() => ws.close(CloseCode.authTimeout, `authenticate within ${options.authTimeoutMs} ms: send {"type":"auth","token":…}`), options.authTimeoutMs);
@@ -164,17 +164,17 @@ export function createGateway(http: HttpServer, deps: GatewayDeps): Gateway {
       }
       const frame = parsed.frame;
       if ('application_token' in frame) {
-        openApplication(ws, frame.application_token);
+        openApplication(ws, stream, frame.application_token);
         return;
       }
       services.authenticate(frame.token).then(
-        (identity) => void open(ws, identity, frame.token, { ...resume, ...frame.resume }),
+        (identity) => void open(ws, stream, identity, frame.token, { ...resume, ...frame.resume }),
         () => ws.close(CloseCode.unauthorized, 'this session is not valid; sign in again'),
       );
     });
   }
 
-  async function open(ws: WebSocket, identity: Identity, token: string, resume: Record<string, number>): Promise<void> {
+  async function open(ws: WebSocket, stream: Duplex, identity: Identity, token: string, resume: Record<string, number>): Promise<void> {
     let user: UserView;
     try {
       user = await services.profile(identity);
@@ -188,7 +188,7 @@ export function createGateway(http: HttpServer, deps: GatewayDeps): Gateway {
       ws.close(CloseCode.tooManySockets, `too many sockets: at most ${options.maxSocketsPerUser} per user; close one first`);
       return;
     }
-    const connection = new Connection(secretToken(), ws, identity, token, user.username, sendLimits);
+    const connection = new Connection(secretToken(), ws, stream, identity, token, user.username, sendLimits);
     connections.add(connection);
     metrics.openSockets.inc();
     ws.on('pong', () => (connection.alive = true));
@@ -224,12 +224,12 @@ export function createGateway(http: HttpServer, deps: GatewayDeps): Gateway {
   }
 
   /** An Apps API socket: it follows chats of the application whose token it presented, and nothing else. */
-  function openApplication(ws: WebSocket, token: string): void {
+  function openApplication(ws: WebSocket, stream: Duplex, token: string): void {
     services.application(token).then(
       (application) => {
         // The client left while its token was checked: its 'close' has passed and would never drop it.
         if (ws.readyState !== ws.OPEN) return;
-        const connection = new ApplicationConnection(secretToken(), ws, application.id, token, sendLimits);
+        const connection = new ApplicationConnection(secretToken(), ws, stream, application.id, token, sendLimits);
         applicationConnections.add(connection);
         metrics.openSockets.inc();
         ws.on('pong', () => (connection.alive = true));
