@@ -1,6 +1,7 @@
 /**
  * Fan-out: subscribers in rooms, senders at a rate that rises step by step until p99 passes
- * 100 ms or deliveries fall behind; the best step that kept up is the peer's max deliveries/s.
+ * 100 ms or deliveries fall behind twice at one rate; the best step that kept up is the peer's
+ * max deliveries/s.
  * 1 room × 1,000 subscribers (every peer, `runs` times) and 100 rooms × 10 subscribers.
  */
 import {
@@ -88,7 +89,7 @@ export async function fanOutSteps(target: Target, plan: FanOutPlan, context: Ben
     const perMessage = plan.subscribers / plan.rooms;
     const delivered = () => subscribers.reduce((sum, client) => sum + (client.latest('progress')?.deliveries ?? 0), 0);
     const steps: Step[] = [];
-    for (const rate of plan.rates) {
+    const runStep = async (rate: number): Promise<Step> => {
       await Promise.all(subscribers.map((client) => (client.send({ type: 'reset' }), client.next('reset'))));
       const before = cpuOf(target.pids);
       const ticker = setInterval(() => progress(`  ${label}: ${rate} msg/s × ${perMessage} — sent ${sender.latest('progress')?.sent ?? 0}, delivered ${delivered()}`), 500);
@@ -120,6 +121,16 @@ export async function fanOutSteps(target: Target, plan: FanOutPlan, context: Ben
       steps.push(step);
       progress(`  ${label}: ${rate} msg/s → ${step.deliveriesPerSecond} deliveries/s, p99 ${step.latencyMs.p99} ms, ${step.cpuMicrosPerDelivery} µs CPU/delivery${step.keptUp ? '' : ' (did not keep up)'}`);
       endProgress();
+      return step;
+    };
+    for (const rate of plan.rates) {
+      let step = await runStep(rate);
+      // One missed step can be the machine's noise (a neighbour's burst, a pause): the search
+      // stops where the same rate misses twice, after a rest.
+      if (plan.rising && !step.keptUp) {
+        await sleep(1000);
+        step = await runStep(rate);
+      }
       if (plan.rising && !step.keptUp) break;
       // The next step starts from an idle server.
       await sleep(300);
@@ -132,10 +143,10 @@ export async function fanOutSteps(target: Target, plan: FanOutPlan, context: Ben
   }
 }
 
-/** Why the search stopped: the first step that did not keep up. */
+/** Why the search stopped: its last step, when that did not keep up. */
 function stopReason(steps: Step[]): string {
-  const failed = steps.find((s) => !s.keptUp);
-  if (!failed) return `kept up at every rate up to ${steps.at(-1)?.rate ?? 0} msg/s`;
+  const failed = steps.at(-1);
+  if (!failed || failed.keptUp) return `kept up at every rate up to ${steps.at(-1)?.rate ?? 0} msg/s`;
   const behind = failed.deliveries < failed.expected * 0.99 ? `, delivered ${Math.round((100 * failed.deliveries) / Math.max(1, failed.expected))}%` : '';
   return `at ${failed.rate} msg/s: p99 ${failed.latencyMs.p99} ms${behind}${failed.sendErrors ? `, ${failed.sendErrors} send errors` : ''}`;
 }
@@ -225,7 +236,7 @@ export async function fanOutScenario(context: BenchContext): Promise<ScenarioRep
     manyRows.push({ run: 1, ...row });
   }
   const describe = (plan: FanOutPlan) =>
-    `${plan.rooms} room${plan.rooms > 1 ? 's' : ''} × ${plan.subscribers / plan.rooms} subscribers, ${Math.max(plan.senders, plan.rooms)} sender sockets, ${context.size}-byte messages; offered rate rises through ${plan.rates.join(', ')} msg/s, ${plan.stepMs / 1000} s a step, until p99 > ${P99_LIMIT_MS} ms or fewer than 99% of deliveries arrive.`;
+    `${plan.rooms} room${plan.rooms > 1 ? 's' : ''} × ${plan.subscribers / plan.rooms} subscribers, ${Math.max(plan.senders, plan.rooms)} sender sockets, ${context.size}-byte messages; offered rate rises through ${plan.rates.join(', ')} msg/s, ${plan.stepMs / 1000} s a step, until p99 > ${P99_LIMIT_MS} ms or fewer than 99% of deliveries arrive at the same rate twice.`;
   return [
     {
       name: 'fanout',

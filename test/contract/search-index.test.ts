@@ -48,6 +48,15 @@ describe('SQLite search index', () => {
     expect(await found('drum')).toEqual([]);
   });
 
+  it("reads a channel's rows, for a history page or a search in it, without leaving the index that keeps them in channel order", async () => {
+    const plan = async (where: string) =>
+      (await sql<{ detail: string }>`explain query plan ${sql.raw(`select * from messages where channel_id = 'c1' and deleted_at is null and ${where} order by seq desc limit 51`)}`.execute(storage.db)).rows
+        .map((row) => row.detail)
+        .join('; ');
+    expect(await plan('seq < 100')).toContain('COVERING INDEX messages_by_channel');
+    expect(await plan(`body like '%riff%'`)).toContain('COVERING INDEX messages_by_channel');
+  });
+
   it('drops the entries of a deleted channel (its messages go by cascade)', async () => {
     await storage.db.deleteFrom('channels').where('id', '=', 'c1').execute();
     expect(await found('guitar')).toEqual([]);

@@ -9,6 +9,7 @@ import { reviewsMigration } from './0006_reviews.js';
 import { appsMigration } from './0007_apps.js';
 import * as chatDepth from './0008_chat_depth.js';
 import { searchByRowidMigration } from './0009_search_by_rowid.js';
+import { messagesByChannelMigration } from './0010_messages_by_channel.js';
 
 /** Applied in key order, on SQLite and PostgreSQL alike. Never edit one that has shipped; add the next. */
 export const migrationsFor = (dialect: DialectName): Record<string, Migration> => ({
@@ -21,4 +22,5 @@ export const migrationsFor = (dialect: DialectName): Record<string, Migration> =
   '0007_apps': appsMigration(dialect),
   '0008_chat_depth': chatDepth,
   '0009_search_by_rowid': searchByRowidMigration(dialect),
+  '0010_messages_by_channel': messagesByChannelMigration(dialect),
 });
