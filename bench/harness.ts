@@ -193,8 +193,8 @@ async function kill(child: ChildProcess): Promise<void> {
   await exited;
 }
 
-/** A throw-away PostgreSQL database; `drop` removes it. */
-export async function createPostgresDatabase(adminUrl: string): Promise<{ url: string; drop(): Promise<void> }> {
+/** A throw-away PostgreSQL database, empty or a copy of `template`; `drop` removes it. */
+export async function createPostgresDatabase(adminUrl: string, template?: string): Promise<{ url: string; drop(): Promise<void> }> {
   const admin = new pg.Client({ connectionString: adminUrl });
   try {
     await admin.connect();
@@ -202,7 +202,7 @@ export async function createPostgresDatabase(adminUrl: string): Promise<{ url: s
     throw new Unavailable(`PostgreSQL not reachable at ${adminUrl}: ${(error as Error).message}`);
   }
   const name = `riff_bench_${process.pid}_${Date.now()}`;
-  await admin.query(`CREATE DATABASE ${name}`);
+  await admin.query(`CREATE DATABASE ${name}${template ? ` TEMPLATE ${template}` : ''}`);
   await admin.end();
   const url = new URL(adminUrl);
   url.pathname = `/${name}`;
@@ -279,6 +279,8 @@ export interface RiffOptions {
   redisUrl?: string;
   /** Serve this SQLite directory instead of a fresh one (it is not removed). */
   dataDir?: string;
+  /** On PostgreSQL, serve a copy of this database instead of an empty one. */
+  template?: string;
 }
 
 /** Riff embedded or on PostgreSQL, with `users` signed-up users (all in General). */
@@ -290,7 +292,7 @@ export async function startRiff(peer: 'riff-sqlite' | 'riff-postgres', context: 
   try {
     let databaseUrl: string | undefined;
     if (peer === 'riff-postgres') {
-      const database = await createPostgresDatabase(context.databaseUrl);
+      const database = await createPostgresDatabase(context.databaseUrl, options.template);
       cleanups.push(database.drop);
       databaseUrl = database.url;
     }

@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- scenario… flags]` (or `riff bench …`): every scenario of issue #11 against
+ * `npm run bench [-- scenario… flags]` (or `riff bench …`): every benchmark scenario against
  * its peers in one invocation — raw ws, Socket.IO, uWS.js, Riff embedded (SQLite) and Riff on
  * PostgreSQL — then one JSON + Markdown report in bench/results/ with the ratios.
  */

@@ -82,9 +82,10 @@ describe('npm run bench -- --quick', () => {
     }
   });
 
-  it('reads history pages and searches the seeded messages', () => {
+  it('reads history pages and searches the seeded messages, on SQLite and on PostgreSQL', () => {
     const rows = rowsOf('history');
-    expect(rows.map((r) => r.kind)).toEqual(['history, latest page', 'history, older page', 'search in a channel', 'search everywhere']);
+    const kinds = ['history, latest page', 'history, older page', 'search in a channel', 'search everywhere'];
+    expect(rows.map((r) => `${r.peer}: ${r.kind}`)).toEqual(['riff-sqlite', 'riff-postgres'].flatMap((peer) => kinds.map((kind) => `${peer}: ${kind}`)));
     for (const row of rows) {
       expect(row, row.note).toMatchObject({ status: 'ok', errors: 0, latencyMs: latency });
       expect(row.ok).toBeGreaterThan(0);

@@ -424,6 +424,21 @@ describeEachDialect('gateway', (dialect) => {
       expect(onB.received('ack')).toEqual([]);
     });
 
+    it('sends from one socket land in the order they were sent, and a refused one does not hold up the rest', async () => {
+      const { a, b, channel } = await duo();
+      const onB = await open(b);
+      const nonces = Array.from({ length: 40 }, (_, i) => `in-order-${i}`);
+      for (const [i, nonce] of nonces.entries()) onB.send({ type: 'send', channel_id: channel.id, body: i === 20 ? ' ' : `take ${i}`, nonce });
+      expect(await onB.next('error')).toEqual({ type: 'error', nonce: 'in-order-20', code: 'validation_failed', message: expect.any(String) });
+      const sent = nonces.filter((_, i) => i !== 20);
+      await onB.next('ack', (f) => f.nonce === sent.at(-1));
+      const acks = onB.received('ack');
+      expect(acks.map((f) => f.nonce)).toEqual(sent);
+      expect(acks.map((f) => f.data.seq)).toEqual([...acks.map((f) => f.data.seq)].sort((x, y) => x - y));
+      const history = (await a.client.history(channel.id)).items.filter((i) => i.kind === 'message');
+      expect(history.map((i) => i.nonce)).toEqual(sent);
+    });
+
     it('the same nonce with another body gets an error frame nonce_reused', async () => {
       const { b, channel } = await duo();
       const onB = await open(b);

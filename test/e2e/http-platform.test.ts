@@ -320,6 +320,17 @@ describe('HTTP platform [sqlite]', () => {
       expect(lines.some((l) => /^riff_open_sockets \d+$/.test(l))).toBe(true);
     });
 
+    it("GET /metrics also tells the process's CPU, memory and event-loop delay", async () => {
+      const lines = (await call(`${server.url}/metrics`)).text.split('\n');
+      const value = (name: string) => Number(lines.find((l) => l.startsWith(`${name} `))?.split(' ').at(-1));
+      expect(value('process_cpu_seconds_total')).toBeGreaterThan(0);
+      expect(value('process_resident_memory_bytes')).toBeGreaterThan(10 * 1024 * 1024);
+      expect(value('nodejs_heap_size_used_bytes')).toBeGreaterThan(0);
+      expect(lines).toContain('# TYPE nodejs_eventloop_lag_p99_seconds gauge');
+      // Once each, though every app of this process registers its own metrics.
+      expect(lines.filter((l) => l === '# TYPE process_cpu_seconds_total counter')).toHaveLength(1);
+    });
+
     it('unknown paths do not become metric labels', async () => {
       const marker = `nowhere-${Math.random().toString(36).slice(2)}`;
       expect((await call(`${server.url}/v1/${marker}`)).status).toBe(404);

@@ -138,6 +138,8 @@ export class Peer {
 export class Connection extends Peer {
   readonly subscriptions = new Map<string, Subscription>();
   private typingAt = new Map<string, number>();
+  /** The last send of this socket, settled or not. */
+  private lastSend: Promise<unknown> = Promise.resolve();
 
   constructor(
     id: string,
@@ -150,6 +152,13 @@ export class Connection extends Peer {
     limits: SendLimits,
   ) {
     super(id, socket, stream, limits);
+  }
+
+  /** Runs `send` after this socket's earlier sends have settled: messages land in the order they were sent. */
+  inOrder<T>(send: () => Promise<T>): Promise<T> {
+    const next = this.lastSend.then(send);
+    this.lastSend = next.catch(() => {});
+    return next;
   }
 
   /** At most one typing signal per channel per `intervalMs` from this socket. */

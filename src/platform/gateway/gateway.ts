@@ -516,7 +516,7 @@ export function createGateway(http: HttpServer, deps: GatewayDeps): Gateway {
         unsubscribe(connection, frame.channel_id);
         return;
       case 'send': {
-        const message = await services.send(identity, frame.channel_id, frame.body, frame.nonce);
+        const message = await connection.inOrder(() => services.send(identity, frame.channel_id, frame.body, frame.nonce));
         connection.send({ type: 'ack', nonce: frame.nonce, data: message });
         return;
       }

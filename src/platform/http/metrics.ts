@@ -1,10 +1,27 @@
-import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+
+let processRegistry: Registry | undefined;
+
+/**
+ * CPU, memory, event-loop delay, GC, handles: they belong to the process, however many apps it
+ * builds, and their collectors watch the process for as long as it runs, so they are set up once.
+ */
+function processMetrics(): Registry {
+  if (!processRegistry) {
+    processRegistry = new Registry();
+    collectDefaultMetrics({ register: processRegistry });
+  }
+  return processRegistry;
+}
 
 /** One registry per app, so apps built side by side (tests, benchmarks) never share counters. */
 export function createMetrics() {
   const registry = new Registry();
+  processMetrics();
   return {
     registry,
+    /** What `GET /metrics` shows: the app's own metrics and the process's. */
+    exposition: () => Registry.merge([registry, processMetrics()]).metrics(),
     requests: new Counter({
       name: 'riff_http_requests_total',
       help: 'HTTP requests answered, by route and status',

@@ -38,7 +38,7 @@ export function operationsRoutes(app: HttpServer, { storage, bus, metrics }: { s
 
   app.get('/metrics', { schema: { tags, summary: 'Prometheus text exposition', hide: true } }, async (_request, reply) => {
     reply.type(metrics.registry.contentType);
-    return metrics.registry.metrics();
+    return metrics.exposition();
   });
 
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
