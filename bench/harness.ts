@@ -193,21 +193,32 @@ async function kill(child: ChildProcess): Promise<void> {
   await exited;
 }
 
-/** A throw-away PostgreSQL database, empty or a copy of `template`; `drop` removes it. */
-export async function createPostgresDatabase(adminUrl: string, template?: string): Promise<{ url: string; drop(): Promise<void> }> {
+/** A connection to the admin database; `Unavailable` when PostgreSQL cannot be reached. */
+export async function connectAdmin(adminUrl: string): Promise<pg.Client> {
   const admin = new pg.Client({ connectionString: adminUrl });
   try {
     await admin.connect();
   } catch (error) {
     throw new Unavailable(`PostgreSQL not reachable at ${adminUrl}: ${(error as Error).message}`);
   }
+  return admin;
+}
+
+/** The URL of database `name` on the server of `adminUrl`. */
+export function databaseUrl(adminUrl: string, name: string): string {
+  const url = new URL(adminUrl);
+  url.pathname = `/${name}`;
+  return url.toString();
+}
+
+/** A throw-away PostgreSQL database, empty or a copy of `template`; `drop` removes it. */
+export async function createPostgresDatabase(adminUrl: string, template?: string): Promise<{ url: string; drop(): Promise<void> }> {
+  const admin = await connectAdmin(adminUrl);
   const name = `riff_bench_${process.pid}_${Date.now()}`;
   await admin.query(`CREATE DATABASE ${name}${template ? ` TEMPLATE ${template}` : ''}`);
   await admin.end();
-  const url = new URL(adminUrl);
-  url.pathname = `/${name}`;
   return {
-    url: url.toString(),
+    url: databaseUrl(adminUrl, name),
     drop: async () => {
       const dropper = new pg.Client({ connectionString: adminUrl });
       await dropper.connect();

@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import pg from 'pg';
 import { timeOrderedIds } from '../src/platform/ids.js';
-import { progress, endProgress, ROOT, Unavailable } from './harness.js';
+import { connectAdmin, databaseUrl, endProgress, progress, ROOT } from './harness.js';
 
 export const CACHE_DIR = join(ROOT, 'bench', '.cache');
 const AUTHORS = 10;
@@ -155,12 +155,6 @@ export async function seedHistory(messages: number, channels: number): Promise<S
   return { ...seeded, dataDir };
 }
 
-const databaseUrl = (adminUrl: string, name: string) => {
-  const url = new URL(adminUrl);
-  url.pathname = `/${name}`;
-  return url.toString();
-};
-
 /**
  * The seeded PostgreSQL database for `messages` in `channels`, kept on the server between runs
  * (named after its size; rebuilt when the migrations change). A run serves a copy made from it
@@ -169,12 +163,7 @@ const databaseUrl = (adminUrl: string, name: string) => {
 export async function seedHistoryPostgres(adminUrl: string, messages: number, channels: number): Promise<Seeded & { template: string }> {
   const template = `riff_bench_history_${messages}_${channels}`;
   const migrations = readMigrationNames();
-  const admin = new pg.Client({ connectionString: adminUrl });
-  try {
-    await admin.connect();
-  } catch (error) {
-    throw new Unavailable(`PostgreSQL not reachable at ${adminUrl}: ${(error as Error).message}`);
-  }
+  const admin = await connectAdmin(adminUrl);
   try {
     if ((await admin.query('select 1 from pg_database where datname = $1', [template])).rowCount) {
       const cached = await readSeeded(databaseUrl(adminUrl, template));
