@@ -70,6 +70,9 @@ describe.skipIf(!haveChromium)('Talk now in Chromium', () => {
     // Leo left the old room too: asking again queues him instead of answering that room.
     await leo.getByRole('button', { name: 'Listen', exact: true }).click();
     await leo.getByRole('heading', { name: /Looking for someone to listen to/ }).waitFor(WAIT);
+    // Out of the queue again: after fallbackMs a waiting listener may be paired with the next test's talkers.
+    await leo.getByRole('button', { name: 'Cancel' }).click();
+    await leo.getByText('You left the queue.').waitFor(WAIT);
 
     expect(pageProblems(vera)).toEqual([]);
     expect(pageProblems(leo)).toEqual([]);
