@@ -102,9 +102,21 @@ export function ChannelRoom({
   const scrollOnLoad = useRef(true);
   const typingSentAt = useRef(0);
 
+  /** A read made while the socket was still connecting: it goes over the socket once that is live. */
+  const readWhenLive = useRef<{ channelId: string; seq: number } | undefined>(undefined);
   const markRead = (seq: number) => {
-    if (!live.read(channelId, seq)) client.markRead(channelId, seq).catch(() => undefined);
+    if (live.read(channelId, seq)) return;
+    // Only a dropped link falls back to REST. A page that has just opened reads a public
+    // channel it may not be in before its socket is up; the socket's answer to that is quiet.
+    if (live.state === 'connecting') readWhenLive.current = { channelId, seq: Math.max(seq, readWhenLive.current?.channelId === channelId ? readWhenLive.current.seq : 0) };
+    else client.markRead(channelId, seq).catch(() => undefined);
   };
+  useEffect(() => {
+    const waiting = readWhenLive.current;
+    if (link !== 'live' || !waiting) return;
+    live.read(waiting.channelId, waiting.seq);
+    readWhenLive.current = undefined;
+  }, [link]);
 
   const loadLatest = async () => {
     try {
