@@ -270,7 +270,8 @@ describeEachDialect('fuzzing', (dialect) => {
       if (method === 'GET') {
         const name = fc.oneof(fc.constantFrom(...queryNames, 'q', 'limit', 'after', 'before'), urlValue);
         await fc.assert(
-          fc.asyncProperty(fc.array(fc.tuple(name, urlValue), { minLength: 1, maxLength: 4 }), async (pairs) => {
+          // Four 3 KB names and values could pass Node's 16 KB head limit, which is tried once, below.
+          fc.asyncProperty(fc.array(fc.tuple(name, urlValue), { minLength: 1, maxLength: 4 }).filter((pairs) => pairs.reduce((sum, [key, value]) => sum + key.length + value.length, 0) <= 12_000), async (pairs) => {
             await attempt(method, template, `${pathIn(world, template)}?${pairs.map(([key, value]) => `${key}=${value}`).join('&')}`);
           }),
           { numRuns: RUNS_PER_URL },
